@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { NormalizedEvent, Provenance } from '../model/event';
+import { decodeJson, isoTime, str } from './coerce';
+import { relate, type Props } from './ecs';
+import { GENERIC_TABLE, TABLES } from './tables';
+
+/** One streaming API record after validation: the envelope plus its Advanced Hunting row. */
+export interface DefenderRecord {
+  /** `AdvancedHunting-<Table>`, as Defender writes it. */
+  category: string;
+  /** The table name: the category without its `AdvancedHunting-` prefix. */
+  table: string;
+  properties: Props;
+  /** The record exactly as received (the `raw` format and event.original use it). */
+  envelope: Record<string, unknown>;
+}
+
+export interface StreamingNormalizeOptions {
+  /** Add the original record as event.original (INCLUDE_ORIGINAL). */
+  includeOriginal: boolean;
+}
+
+const PREFIX = 'AdvancedHunting-';
+
+/** Columns that Defender ships as JSON text; decoded under m365_defender.properties. */
+const JSON_COLUMNS = [
+  'AdditionalFields', 'AttackTechniques', 'AuthenticationDetails', 'LoggedOnUsers', 'IPAddresses', 'ConnectedNetworks',
+  'DefaultGateways', 'DnsAddresses', 'RawEventData', 'Categories', 'ActivityObjects', 'IPTags', 'UserAgentTags',
+  'DeviceManualTags', 'DeviceDynamicTags', 'UrlChain', 'MergedDeviceIds', 'OSVersionInfo', 'SessionData', 'DataSources',
+  'DetectionMethods', 'ThreatTypes', 'ThreatNames', 'Connectors', 'CrlDistributionPointUrls', 'OperationNamesList',
+  'LastSeenForUser', 'UncommonForUser', 'AssetValue', 'RegistryDeviceTag', 'OtherMailAddresses', 'Tags', 'BlastRadius',
+];
+
+/** Checks the envelope shape. Returns the record, or why it is not one. */
+export function validateRecord(value: unknown): DefenderRecord | string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return `record is a ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}, not an object`;
+  }
+  const envelope = value as Record<string, unknown>;
+  const category = envelope.category;
+  if (typeof category !== 'string' || category.trim() === '') return 'record has no "category" string';
+  const properties = envelope.properties;
+  if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) {
+    return `record (${category}) has no "properties" object`;
+  }
+  const table = category.startsWith(PREFIX) ? category.slice(PREFIX.length) : category;
+  return { category, table, properties: properties as Props, envelope };
+}
+
+/**
+ * A copy of the properties with JSON-encoded columns decoded. Spread (not Object.assign) so that an
+ * own `__proto__` key stays a plain data property instead of replacing the copy's prototype.
+ */
+function decodedProperties(p: Props, known: boolean): Props {
+  let copy: Props | undefined;
+  if (known) {
+    for (const col of JSON_COLUMNS) {
+      const v = p[col];
+      if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(p, col)) {
+        const d = decodeJson(v);
+        if (d !== v) (copy ??= { ...p })[col] = d === undefined ? null : d;
+      }
+    }
+    return copy ?? p;
+  }
+  // Unknown tables: any string that looks like a JSON object or array is decoded.
+  for (const col of Object.keys(p)) {
+    const v = p[col];
+    if (typeof v === 'string' && v.length > 1 && (v.charCodeAt(0) === 123 || v.charCodeAt(0) === 91)) {
+      const d = decodeJson(v);
+      if (d !== v) {
+        copy ??= { ...p };
+        Object.defineProperty(copy, col, { value: d === undefined ? null : d, enumerable: true, writable: true, configurable: true });
+      }
+    }
+  }
+  return copy ?? p;
+}
+
+/**
+ * Deterministic, content-derived id: the same row always gets the same id (so a SIEM can drop the
+ * duplicates of at-least-once delivery), different rows get different ids. The envelope `time` is left
+ * out on purpose: a re-export of the same row must keep its id.
+ */
+export function streamingEventId(category: string, tenantId: string, properties: Props): string {
+  return createHash('sha256').update(`${category}\u001f${tenantId}\u001f${JSON.stringify(properties)}`).digest('hex').slice(0, 32);
+}
+
+function summary(table: string, ev: NormalizedEvent): string {
+  if (ev.event.kind === 'alert' && ev.rule?.name) return ev.rule.name;
+  let s = ev.event.action ? `${table} ${ev.event.action}` : table;
+  const host = ev.host?.name;
+  const user = ev.user?.name;
+  if (host) s += ` on ${host}`;
+  if (user) s += ` by ${user}`;
+  return s;
+}
+
+/** Normalizes one validated record. Throws only on pathological input (for example nesting too deep to serialize). */
+export function normalizeStreamingRecord(record: DefenderRecord, provenance: Provenance, options: StreamingNormalizeOptions): NormalizedEvent {
+  const { category, table, envelope } = record;
+  const p = record.properties;
+  const mapping = Object.prototype.hasOwnProperty.call(TABLES, table) ? TABLES[table] : undefined;
+  const tenantId = str(envelope.tenantId) ?? '';
+  const action = str(p.ActionType);
+  const rawTimestamp = typeof p.Timestamp === 'string' ? p.Timestamp : undefined;
+  const envelopeTime = typeof envelope.time === 'string' ? envelope.time : undefined;
+  const timestamp = isoTime(rawTimestamp) ?? isoTime(envelopeTime) ?? new Date().toISOString();
+
+  const ev: NormalizedEvent = {
+    '@timestamp': timestamp,
+    event: {
+      kind: (mapping ?? GENERIC_TABLE).kind,
+      category: mapping?.category,
+      type: mapping?.type ? mapping.type(action) : ['info'],
+      action,
+      dataset: `m365_defender.${table.toLowerCase()}`,
+      id: streamingEventId(category, tenantId, p),
+      created: isoTime(envelopeTime),
+      provider: table,
+      module: 'm365_defender',
+    },
+    observer: { vendor: 'Microsoft', product: 'Defender XDR' },
+    cloud: tenantId ? { account: { id: tenantId }, provider: 'azure' } : undefined,
+    m365_defender: {
+      category,
+      table,
+      operation_name: str(envelope.operationName),
+      tenant: tenantId || envelope.Tenant !== undefined ? { id: tenantId || undefined, name: str(envelope.Tenant) } : undefined,
+      time: envelopeTime,
+      timestamp: rawTimestamp,
+      time_received_by_svc: str(envelope._TimeReceivedBySvc),
+      report_id: str(p.ReportId),
+      properties: decodedProperties(p, mapping !== undefined),
+    },
+    forwarder: { provenance },
+  };
+  if (ev.event.category) ev.event.category = ev.event.category.slice();
+  (mapping ?? GENERIC_TABLE).map(p, ev);
+  relate(ev, 'hosts', ev.host?.name);
+  relate(ev, 'user', ev.user?.name);
+  ev.message = summary(table, ev);
+  if (options.includeOriginal) ev.event.original = JSON.stringify(envelope);
+  return ev;
+}
+
+/** The tables with a specific mapping (every other category is normalized generically). */
+export const KNOWN_TABLES: readonly string[] = Object.keys(TABLES);
+
