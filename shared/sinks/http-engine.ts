@@ -1,0 +1,225 @@
+/**
+ * The delivery engine shared by the generic HTTP, Splunk HEC and Elastic bulk sinks: batches by count
+ * and bytes, a bounded number of requests in flight, gzip off the main thread, and retries (exponential
+ * backoff with jitter, Retry-After honoured) for network errors, 408, 429 and 5xx, never for other 4xx.
+ * A protocol says how events are framed and how a response is read (HEC JSON codes, bulk items).
+ *
+ * The retry budget is one clock per send() call that starts at the first failure: a slow but healthy
+ * collector never spends it, a dead one spends it once for the whole call (not once per batch), and
+ * when it is spent the batches not yet sent fail at once with the last error instead of each waiting
+ * for a budget of their own.
+ */
+import type { Counters, Logger } from '../observability/log';
+import { RetryExhaustedError, isRetryableStatus, isTransientNetworkError, parseRetryAfter, withRetry, type RetryDecision } from '../delivery/retry';
+import { authHeader, type HttpAuth } from './http-auth';
+import { BatchCutter, type FramedItem } from './http-batch';
+import { HttpTransportError, type HttpClient, type HttpResponse } from './http-client';
+import { compressBody, type Compression } from './http-gzip';
+import type { DeliveryFailure, DeliveryReport, OutboundEvent } from './types';
+
+/** What one response means for the batch that was sent. */
+export type AttemptOutcome =
+  | { kind: 'delivered' }
+  /** The whole batch may succeed later (busy, 5xx, 429...). */
+  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  /** The whole batch will never succeed as sent (4xx, bad token...). */
+  | { kind: 'reject'; reason: string }
+  /** Per-item results (Elastic bulk): positions not listed were delivered. */
+  | { kind: 'items'; failed: Array<{ position: number; reason: string }>; retry: number[]; retryReason: string; retryAfterMs?: number };
+
+export interface HttpProtocol {
+  /** Request path including any query string. */
+  readonly path: string;
+  readonly contentType: string;
+  /** Bytes `body` puts between two framed items. */
+  readonly separatorBytes: number;
+  /** The wire text of one event (envelope included). May throw: the event is then reported failed. */
+  frame(item: OutboundEvent): string;
+  body(texts: readonly string[]): string;
+  interpret(response: HttpResponse, batch: readonly FramedItem[]): AttemptOutcome;
+}
+
+export interface RetryTuning {
+  /** First backoff delay; default 500 ms. Tests shorten it. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  random?: () => number;
+}
+
+export interface EngineOptions {
+  /** Redacted destination, used in logs, counters and failures. */
+  name: string;
+  client: HttpClient;
+  protocol: HttpProtocol;
+  compression: Compression;
+  headers: Record<string, string>;
+  auth?: HttpAuth;
+  batchMaxEvents: number;
+  batchMaxBytes: number;
+  concurrency: number;
+  timeoutMs: number;
+  retryBudgetMs: number;
+  logger: Logger;
+  /** Optional: `delivered`, `failed`, `retried` (requests) per destination. */
+  counters?: Counters;
+  retry?: RetryTuning;
+}
+
+/** Longest text of a collector's answer quoted in a failure reason. */
+const REASON_BODY_CHARS = 300;
+
+/** A response meaning "try again" or "give up", thrown inside withRetry and classified below. */
+class AttemptFailed extends Error {
+  constructor(readonly reason: string, readonly retryable: boolean, readonly retryAfterMs?: number) {
+    super(reason);
+  }
+}
+
+/** The per-call retry clock (see the module comment). Its time is "ms since the first failure". */
+class RetryClock {
+  private firstFailureAt: number | undefined;
+  spentReason: string | undefined;
+  now = (): number => (this.firstFailureAt === undefined ? 0 : Date.now() - this.firstFailureAt);
+  markFailure(): void {
+    this.firstFailureAt ??= Date.now();
+  }
+}
+
+export function describeStatus(res: HttpResponse): string {
+  const text = res.body.replace(/\s+/g, ' ').trim().slice(0, REASON_BODY_CHARS);
+  return `HTTP ${res.status}${text ? `: ${text}` : ''}`;
+}
+
+/** Plain status handling: 2xx delivered; 408/429/5xx retried (Retry-After honoured); others rejected. */
+export function statusOutcome(res: HttpResponse): AttemptOutcome {
+  if (res.status >= 200 && res.status < 300) return { kind: 'delivered' };
+  if (isRetryableStatus(res.status)) {
+    return { kind: 'retry', reason: describeStatus(res), retryAfterMs: parseRetryAfter(headerValue(res, 'retry-after')) };
+  }
+  if (res.status >= 300 && res.status < 400) {
+    // Following a redirect could carry the token, or the data, to another host or to plaintext.
+    return { kind: 'reject', reason: `HTTP ${res.status} redirect to ${headerValue(res, 'location') ?? '?'} not followed: point DESTINATION at the final URL` };
+  }
+  return { kind: 'reject', reason: describeStatus(res) };
+}
+
+export function headerValue(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function classify(clock: RetryClock, err: unknown): RetryDecision {
+  clock.markFailure();
+  if (err instanceof AttemptFailed) {
+    return err.retryable ? { retry: true, reason: err.reason, retryAfterMs: err.retryAfterMs } : { retry: false, reason: err.reason };
+  }
+  if (err instanceof HttpTransportError) {
+    if (err.tlsFailure) return { retry: false, reason: err.message };
+    return isTransientNetworkError(err) ? { retry: true, reason: err.message } : { retry: false, reason: err.message };
+  }
+  return { retry: false, reason: err instanceof Error ? err.message : String(err) };
+}
+
+export class HttpDeliveryEngine {
+  constructor(private readonly o: EngineOptions) {}
+
+  async send(items: readonly OutboundEvent[]): Promise<DeliveryReport> {
+    const failed: DeliveryFailure[] = [];
+    let delivered = 0;
+    const clock = new RetryClock();
+    const cutter = new BatchCutter(items, (item) => this.o.protocol.frame(item), {
+      maxEvents: this.o.batchMaxEvents,
+      maxBytes: this.o.batchMaxBytes,
+      separatorBytes: this.o.protocol.separatorBytes,
+    }, (f) => failed.push({ item: f.item, reason: f.reason, attempts: 0, destination: this.o.name }));
+
+    const worker = async () => {
+      for (let batch = cutter.take(); batch; batch = cutter.take()) {
+        const r = await this.deliverBatch(batch, clock);
+        delivered += r.delivered;
+        failed.push(...r.failed);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency) }, worker));
+
+    this.o.counters?.add('delivered', delivered, this.o.name);
+    if (failed.length) this.o.counters?.add('failed', failed.length, this.o.name);
+    return { delivered, failed };
+  }
+
+  private async deliverBatch(batch: FramedItem[], clock: RetryClock): Promise<DeliveryReport> {
+    const name = this.o.name;
+    if (clock.spentReason !== undefined) {
+      return {
+        delivered: 0,
+        failed: batch.map((b) => ({ item: b.item, attempts: 0, destination: name, reason: `not sent: the retry budget of ${this.o.retryBudgetMs / 1000} s was spent on earlier batches; last error: ${clock.spentReason}` })),
+      };
+    }
+    const failed: DeliveryFailure[] = [];
+    let delivered = 0;
+    let pending = batch;
+    let body: { for: FramedItem[]; bytes: Buffer; headers: Record<string, string> } | undefined;
+    let attempts = 0;
+    try {
+      await withRetry(async (attempt) => {
+        attempts = attempt;
+        if (body?.for !== pending) {
+          const raw = Buffer.from(this.o.protocol.body(pending.map((p) => p.text)), 'utf8');
+          body = { for: pending, ...(await compressBody(raw, this.o.compression)) };
+        }
+        const headers: Record<string, string> = { ...this.o.headers, ...body.headers, 'Content-Type': this.o.protocol.contentType };
+        if (this.o.auth) {
+          let header: [string, string];
+          try {
+            header = await authHeader(this.o.auth);
+          } catch (err) {
+            // Key Vault (or whatever holds the token) may be briefly unreachable: worth another try.
+            throw new AttemptFailed(`could not get the collector token: ${err instanceof Error ? err.message : String(err)}`, true);
+          }
+          headers[header[0]] = header[1];
+        }
+        // Retries after a wait must not run past the budget by a whole timeout.
+        const timeout = attempt === 1 ? this.o.timeoutMs : Math.min(this.o.timeoutMs, Math.max(1000, this.o.retryBudgetMs - clock.now()));
+        const res = await this.o.client.post(this.o.protocol.path, headers, body.bytes, timeout);
+        const outcome = this.o.protocol.interpret(res, pending);
+        switch (outcome.kind) {
+          case 'delivered':
+            delivered += pending.length;
+            pending = [];
+            return;
+          case 'retry': throw new AttemptFailed(outcome.reason, true, outcome.retryAfterMs);
+          case 'reject': throw new AttemptFailed(outcome.reason, false);
+          case 'items': {
+            const settled = new Set<number>();
+            for (const f of outcome.failed) {
+              settled.add(f.position);
+              failed.push({ item: pending[f.position].item, reason: f.reason, attempts: attempt, destination: name });
+            }
+            const retry = outcome.retry.filter((p) => !settled.has(p));
+            for (const p of retry) settled.add(p);
+            delivered += pending.length - settled.size;
+            pending = retry.map((p) => pending[p]);
+            if (pending.length > 0) throw new AttemptFailed(outcome.retryReason, true, outcome.retryAfterMs);
+            return;
+          }
+        }
+      }, (err) => classify(clock, err), {
+        budgetMs: this.o.retryBudgetMs - clock.now(),
+        now: clock.now,
+        baseDelayMs: this.o.retry?.baseDelayMs,
+        maxDelayMs: this.o.retry?.maxDelayMs,
+        random: this.o.retry?.random,
+        onRetry: ({ attempt, delayMs, reason }) => {
+          this.o.counters?.add('retried', 1, name);
+          this.o.logger.warn('HTTP delivery will be retried', { destination: name, attempt, delayMs, events: pending.length, reason });
+        },
+      });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof RetryExhaustedError && !err.permanent) clock.spentReason = err.lastReason;
+      this.o.logger.error('HTTP delivery failed', { destination: name, events: pending.length, attempts, reason });
+      for (const p of pending) failed.push({ item: p.item, reason, attempts, destination: name });
+    }
+    return { delivered, failed };
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The settings every HTTP sink shares, parsed once: batching, concurrency, timeouts, the retry budget,
+ * TLS trust, extra headers and how the collector token is sent. Bad values throw ConfigError naming
+ * the setting. Token values are never read into error messages.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, readBoolean, readEnum, readInteger, readString, type SettingsSource } from '../config/env';
+import type { Logger } from '../observability/log';
+import type { AuthKind, HttpAuth } from './http-auth';
+import type { HttpTlsOptions } from './http-client';
+import { urlCredentials } from './http-url';
+import type { OutboundEvent } from './types';
+
+export type Encode = (item: OutboundEvent) => string;
+
+/** Until shared/formats is wired in: the normalized event as JSON. */
+export const encodeEventJson: Encode = (item) => JSON.stringify(item.event);
+
+export type PayloadFormat = 'json' | 'raw' | 'fortisiem' | 'cef' | 'leef';
+const PAYLOAD_FORMATS: readonly PayloadFormat[] = ['json', 'raw', 'fortisiem', 'cef', 'leef'];
+
+/** Whether OUTPUT_FORMAT yields JSON text (json, raw) or a text line (fortisiem, cef, leef). */
+export function encodesJson(env: SettingsSource): boolean {
+  const f = readEnum(env, 'OUTPUT_FORMAT', PAYLOAD_FORMATS, 'json');
+  return f === 'json' || f === 'raw';
+}
+
+export function outputFormat(env: SettingsSource): PayloadFormat {
+  return readEnum(env, 'OUTPUT_FORMAT', PAYLOAD_FORMATS, 'json');
+}
+
+export interface DeliveryTuning {
+  batchMaxEvents: number;
+  batchMaxBytes: number;
+  concurrency: number;
+  timeoutMs: number;
+  retryBudgetMs: number;
+}
+
+export function parseDeliveryTuning(env: SettingsSource): DeliveryTuning {
+  return {
+    batchMaxEvents: readInteger(env, 'DELIVERY_BATCH_MAX_EVENTS', 500, 1, 100_000),
+    batchMaxBytes: readInteger(env, 'DELIVERY_BATCH_MAX_BYTES', 1_048_576, 1024, 512 * 1024 * 1024),
+    concurrency: readInteger(env, 'DELIVERY_CONCURRENCY', 4, 1, 64),
+    timeoutMs: readInteger(env, 'DELIVERY_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+    retryBudgetMs: readInteger(env, 'DELIVERY_RETRY_BUDGET_SECONDS', 120, 0, 3600) * 1000,
+  };
+}
+
+/** DESTINATION_CA_FILE (read now, so a wrong path fails at start) and DESTINATION_TLS_INSECURE. */
+export function parseTls(env: SettingsSource): HttpTlsOptions {
+  const caFile = readString(env, 'DESTINATION_CA_FILE');
+  let ca: Buffer | undefined;
+  if (caFile) {
+    try {
+      ca = readFileSync(caFile);
+    } catch (err) {
+      throw new ConfigError('DESTINATION_CA_FILE', `cannot read ${caFile}: ${(err as Error).message}`);
+    }
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ConfigError('DESTINATION_CA_FILE', `${caFile} holds no PEM certificate`);
+    }
+  }
+  return { ca, insecure: readBoolean(env, 'DESTINATION_TLS_INSECURE', false) };
+}
+
+/** Called by every HTTPS sink at creation: the opt-out must stay visible in every invocation's log. */
+export function warnIfInsecure(tls: HttpTlsOptions | undefined, destination: string, logger: Logger): void {
+  if (tls?.insecure) {
+    logger.warn('TLS server verification is OFF for this destination (DESTINATION_TLS_INSECURE=true): anyone on the path can read and alter the events. Use DESTINATION_CA_FILE instead.', { destination });
+  }
+}
+
+/** DESTINATION_HEADERS: a JSON object of string values. Header names are checked, values kept as is. */
+export function parseHeaders(env: SettingsSource): Record<string, string> {
+  const raw = readString(env, 'DESTINATION_HEADERS');
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('DESTINATION_HEADERS', 'expected a JSON object such as {"X-Source":"defender"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('DESTINATION_HEADERS', 'expected a JSON object of header names to string values');
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw new ConfigError('DESTINATION_HEADERS', `"${k}" is not a valid header name`);
+    if (typeof v !== 'string' || /[\r\n\0]/.test(v)) throw new ConfigError('DESTINATION_HEADERS', `the value of "${k}" must be a string without CR, LF or NUL`);
+    if (/^(content-length|content-encoding|content-type|host|transfer-encoding)$/i.test(k)) {
+      throw new ConfigError('DESTINATION_HEADERS', `"${k}" is set by the sink and cannot be overridden`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** DESTINATION_AUTH: `bearer` (default), `basic` or `header:<Name>`. */
+export function parseAuthMode(env: SettingsSource): { kind: Exclude<AuthKind, 'splunk'>; headerName?: string } {
+  const raw = readString(env, 'DESTINATION_AUTH') ?? 'bearer';
+  const l = raw.toLowerCase();
+  if (l === 'bearer' || l === 'basic') return { kind: l };
+  const m = /^header:([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/i.exec(raw);
+  if (m) return { kind: 'header', headerName: m[1] };
+  throw new ConfigError('DESTINATION_AUTH', `expected bearer, basic or header:<Name>, got "${raw}"`);
+}
+
+/**
+ * Where the token comes from, in order: the caller's getToken (Key Vault via
+ * DESTINATION_TOKEN_SECRET_NAME), DESTINATION_TOKEN (plain, local development), `user:pass@` in the URL
+ * (sent as basic auth). Undefined when there is none.
+ */
+export function resolveToken(url: URL, env: SettingsSource, getToken: (() => Promise<string>) | undefined): { getToken: () => Promise<string>; fromUrl: boolean } | undefined {
+  if (getToken) return { getToken, fromUrl: false };
+  const plain = readString(env, 'DESTINATION_TOKEN');
+  if (plain !== undefined) return { getToken: () => Promise.resolve(plain), fromUrl: false };
+  const creds = urlCredentials(url);
+  if (creds !== undefined) return { getToken: () => Promise.resolve(creds), fromUrl: true };
+  return undefined;
+}
+
+/** The auth of a generic or Elastic collector: URL credentials are always basic. */
+export function parseAuth(url: URL, env: SettingsSource, getToken: (() => Promise<string>) | undefined): HttpAuth | undefined {
+  const token = resolveToken(url, env, getToken);
+  if (!token) return undefined;
+  if (token.fromUrl) return { kind: 'basic', getToken: token.getToken };
+  return { ...parseAuthMode(env), getToken: token.getToken };
+}
+
+/** The setting an operator must fix when the collector refuses the token. */
+export function tokenSettingName(env: SettingsSource): string {
+  if (readString(env, 'DESTINATION_TOKEN_SECRET_NAME')) return 'DESTINATION_TOKEN_SECRET_NAME';
+  if (readString(env, 'DESTINATION_TOKEN')) return 'DESTINATION_TOKEN';
+  return 'DESTINATION_TOKEN_SECRET_NAME';
+}
+
+/** URL.hostname keeps IPv6 brackets; sockets want the bare address. */
+export function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+export function defaultPort(protocol: 'http:' | 'https:', url: URL): number {
+  return url.port ? Number(url.port) : protocol === 'https:' ? 443 : 80;
+}

@@ -1,0 +1,113 @@
+/**
+ * Generic HTTP collector sink (`https://...`, `http://...`): NDJSON (default) or a JSON array per
+ * request, gzip by default, extra headers, bearer/basic/custom-header token.
+ */
+import { readEnum, type SettingsSource } from '../config/env';
+import type { Counters, Logger } from '../observability/log';
+import type { HttpAuth } from './http-auth';
+import type { FramedItem } from './http-batch';
+import { HttpClient, type HttpResponse, type HttpTlsOptions } from './http-client';
+import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtocol, type RetryTuning } from './http-engine';
+import type { Compression } from './http-gzip';
+import {
+  bareHostname, defaultPort, encodesJson, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName,
+  warnIfInsecure, type Encode,
+} from './http-options';
+import { redactUrl, requireWireProtocol } from './http-url';
+import type { DeliveryReport, OutboundEvent, Sink } from './types';
+
+export type BodyFormat = 'ndjson' | 'json-array';
+
+export interface HttpSinkOptions {
+  url: URL;
+  encode: Encode;
+  /** Whether `encode` yields JSON text (json, raw). Text lines (cef, leef...) become JSON strings in arrays. Default true. */
+  encodedIsJson?: boolean;
+  bodyFormat: BodyFormat;
+  compression: Compression;
+  headers: Record<string, string>;
+  auth?: HttpAuth;
+  batchMaxEvents: number;
+  batchMaxBytes: number;
+  concurrency: number;
+  timeoutMs: number;
+  retryBudgetMs: number;
+  tls?: HttpTlsOptions;
+  logger: Logger;
+  counters?: Counters;
+  retry?: RetryTuning;
+  /** The setting named when the collector refuses the token (default DESTINATION_TOKEN_SECRET_NAME). */
+  tokenSetting?: string;
+}
+
+/** Reads HTTP_BODY_FORMAT, HTTP_COMPRESSION, DESTINATION_HEADERS, DESTINATION_AUTH/TOKEN, DELIVERY_*, TLS. */
+export function parseHttpSinkOptions(
+  url: URL, env: SettingsSource, encode: Encode, getToken: (() => Promise<string>) | undefined, logger: Logger,
+): HttpSinkOptions {
+  requireWireProtocol(url);
+  return {
+    url,
+    encode,
+    encodedIsJson: encodesJson(env),
+    bodyFormat: readEnum(env, 'HTTP_BODY_FORMAT', ['ndjson', 'json-array'] as const, 'ndjson'),
+    compression: readEnum(env, 'HTTP_COMPRESSION', ['gzip', 'none'] as const, 'gzip'),
+    headers: parseHeaders(env),
+    auth: parseAuth(url, env, getToken),
+    ...parseDeliveryTuning(env),
+    tls: parseTls(env),
+    logger,
+    tokenSetting: tokenSettingName(env),
+  };
+}
+
+/** Under NDJSON a raw CR or LF inside one event would start a forged line: they are escaped as \r, \n. */
+function oneLine(text: string): string {
+  return text.includes('\n') || text.includes('\r') ? text.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : text;
+}
+
+export class HttpSink implements Sink {
+  readonly name: string;
+  private readonly client: HttpClient;
+  private readonly engine: HttpDeliveryEngine;
+
+  constructor(private readonly options: HttpSinkOptions) {
+    const protocol = requireWireProtocol(options.url);
+    this.name = redactUrl(options.url);
+    if (protocol === 'https:') warnIfInsecure(options.tls, this.name, options.logger);
+    this.client = new HttpClient({
+      protocol, hostname: bareHostname(options.url), port: defaultPort(protocol, options.url), maxSockets: options.concurrency, tls: options.tls,
+    });
+    this.engine = new HttpDeliveryEngine({ ...options, name: this.name, client: this.client, protocol: this.wire() });
+  }
+
+  send(batch: readonly OutboundEvent[]): Promise<DeliveryReport> {
+    return this.engine.send(batch);
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  private wire(): HttpProtocol {
+    const { encode, bodyFormat } = this.options;
+    const isJson = this.options.encodedIsJson ?? true;
+    const ndjson = bodyFormat === 'ndjson';
+    return {
+      path: this.options.url.pathname + this.options.url.search,
+      contentType: ndjson ? 'application/x-ndjson' : 'application/json',
+      separatorBytes: 1,
+      frame: ndjson
+        ? (item) => oneLine(encode(item))
+        : isJson ? encode : (item) => JSON.stringify(encode(item)),
+      body: ndjson ? (texts) => texts.join('\n') + '\n' : (texts) => '[' + texts.join(',') + ']',
+      interpret: (res: HttpResponse, _batch: readonly FramedItem[]): AttemptOutcome => {
+        if (res.status === 401 || res.status === 403) {
+          this.options.logger.error('The HTTP collector refused the credentials: check the token', {
+            destination: this.name, status: res.status, setting: this.options.tokenSetting ?? 'DESTINATION_TOKEN_SECRET_NAME',
+          });
+        }
+        return statusOutcome(res);
+      },
+    };
+  }
+}
