@@ -1,0 +1,218 @@
+/**
+ * The Graph app's credential per tenant and the token provider the Graph client uses.
+ *
+ * - Key Vault secret: ClientSecretCredential, built lazily at the first getToken (no Key Vault call
+ *   at startup), and rebuilt once from a fresh Key Vault read when Entra says the secret is invalid or
+ *   expired: the operator rotated it in Key Vault while the instance held the old value.
+ * - Key Vault certificate: ClientCertificateCredential from the PEM (cert + key) Key Vault stores.
+ * - Plain secret (GRAPH_CLIENT_SECRET, local development): ClientSecretCredential directly.
+ *
+ * The SDK (MSAL) caches tokens and fetches a new one shortly before expiry; GraphTokenProvider adds
+ * retries of transient identity errors and turns permanent ones into GraphAuthError with the fix.
+ */
+import { createHash } from 'node:crypto';
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  type AccessToken,
+  type GetTokenOptions,
+  type TokenCredential,
+  type TokenCredentialOptions,
+} from '@azure/identity';
+import { ConfigError } from '../config/env';
+import { withRetry, RetryExhaustedError, type RetryOptions } from '../delivery/retry';
+import { silentLogger, type Logger } from '../observability/log';
+import type { SecretSource } from '../secrets/keyvault';
+import { graphScope, isPublicAuthorityHost } from './clouds';
+import { GraphAuthError, inspectIdentityError, isRejectedCredential, toGraphAuthError } from './errors';
+import { tenantLabel, type GraphTenantConfig } from './tenants';
+
+export type GraphSecretSource = SecretSource & {
+  getCertificatePem?(name: string, options?: { bypassCache?: boolean }): Promise<string>;
+};
+
+export interface GraphCredentialOptions {
+  /** GRAPH_AUTHORITY_HOST, e.g. https://login.microsoftonline.us */
+  authorityHost: string;
+  /** Key Vault (KeyVaultSecretResolver); required unless the tenant has a plain secret. */
+  secrets?: GraphSecretSource;
+  logger?: Logger;
+  /**
+   * Extra identity client options: `tlsOptions: { ca }` for a private CA in tests, a custom httpClient.
+   * `retryOptions` defaults to maxRetries 0 because GraphTokenProvider owns retries.
+   */
+  clientOptions?: TokenCredentialOptions;
+  /** Default: true when authorityHost is not a public Entra login host. */
+  disableInstanceDiscovery?: boolean;
+  /** Shortest time between two "secret rejected, re-read Key Vault" attempts. Default 60 s. */
+  rotationRecheckMs?: number;
+  now?: () => number;
+}
+
+/** Where the credential material comes from, for error messages (names only, never values). */
+export function describeCredentialSource(tenant: GraphTenantConfig): string {
+  if (tenant.certificateName) return `Key Vault certificate "${tenant.certificateName}"`;
+  if (tenant.plainSecret !== undefined) return 'GRAPH_CLIENT_SECRET';
+  return `Key Vault secret "${tenant.secretName}"`;
+}
+
+interface Material { fingerprint: string; credential: TokenCredential }
+
+/**
+ * A TokenCredential whose secret/certificate is loaded on first use and reloaded (bypassing the Key
+ * Vault cache) at most once per `rotationRecheckMs` when Entra rejects it.
+ */
+class KeyVaultBackedCredential implements TokenCredential {
+  private material: Promise<Material> | undefined;
+  private lastReload = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly load: (bypassCache: boolean) => Promise<Material>,
+    private readonly label: string,
+    private readonly logger: Logger,
+    private readonly recheckMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    const current = await this.current();
+    try {
+      return await current.credential.getToken(scopes, options);
+    } catch (err) {
+      if (!isRejectedCredential(err) || this.now() - this.lastReload < this.recheckMs) throw err;
+      this.lastReload = this.now();
+      const fresh = await this.reload();
+      if (fresh.fingerprint === current.fingerprint) {
+        this.logger.warn('Entra rejected the Graph credential and Key Vault still holds the same value', { tenant: this.label });
+        throw err;
+      }
+      this.logger.info('Graph credential changed in Key Vault (rotation); retrying with the new value', { tenant: this.label });
+      return fresh.credential.getToken(scopes, options);
+    }
+  }
+
+  private current(): Promise<Material> {
+    if (!this.material) {
+      const p = this.load(false);
+      this.material = p;
+      // A failed load (Key Vault down, secret missing) must not stick: the next getToken tries again.
+      p.catch(() => { if (this.material === p) this.material = undefined; });
+    }
+    return this.material;
+  }
+
+  private async reload(): Promise<Material> {
+    const p = this.load(true);
+    this.material = p;
+    p.catch(() => { if (this.material === p) this.material = undefined; });
+    return p;
+  }
+}
+
+function fingerprint(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** The credential for one tenant's Graph app registration. */
+export function createGraphCredential(tenant: GraphTenantConfig, opts: GraphCredentialOptions): TokenCredential {
+  const logger = opts.logger ?? silentLogger;
+  const identityOptions = {
+    retryOptions: { maxRetries: 0 },
+    ...opts.clientOptions,
+    authorityHost: opts.authorityHost,
+    disableInstanceDiscovery: opts.disableInstanceDiscovery ?? !isPublicAuthorityHost(opts.authorityHost),
+  };
+  if (tenant.plainSecret !== undefined) {
+    return new ClientSecretCredential(tenant.tenantId, tenant.clientId, tenant.plainSecret, identityOptions);
+  }
+  const secrets = opts.secrets;
+  const source = describeCredentialSource(tenant);
+  if (!secrets) {
+    throw new ConfigError('KEY_VAULT_URL', `is required to read the Graph ${source} for tenant ${tenant.tenantId} (or set GRAPH_CLIENT_SECRET for local development)`);
+  }
+  const now = opts.now ?? Date.now;
+  const recheck = opts.rotationRecheckMs ?? 60_000;
+  if (tenant.certificateName) {
+    const name = tenant.certificateName;
+    if (!secrets.getCertificatePem) throw new ConfigError('KEY_VAULT_URL', `the secret source cannot read certificates (needed for ${source})`);
+    const getPem = secrets.getCertificatePem.bind(secrets);
+    return new KeyVaultBackedCredential(async (bypassCache) => {
+      const pem = await getPem(name, { bypassCache });
+      return {
+        fingerprint: fingerprint(pem),
+        credential: new ClientCertificateCredential(tenant.tenantId, tenant.clientId, { certificate: pem }, identityOptions),
+      };
+    }, tenantLabel(tenant), logger, recheck, now);
+  }
+  const name = tenant.secretName;
+  if (!name) throw new ConfigError('GRAPH_CLIENT_SECRET_NAME', `no secret name for tenant ${tenant.tenantId}`);
+  return new KeyVaultBackedCredential(async (bypassCache) => {
+    const secret = await secrets.getSecret(name, { bypassCache });
+    return {
+      fingerprint: fingerprint(secret),
+      credential: new ClientSecretCredential(tenant.tenantId, tenant.clientId, secret, identityOptions),
+    };
+  }, tenantLabel(tenant), logger, recheck, now);
+}
+
+export interface GraphTokenProviderOptions {
+  /** The tenant, for error messages and logs. */
+  tenant?: GraphTenantConfig;
+  authorityHost?: string;
+  logger?: Logger;
+  /** Total time retries of one getToken may take. Default 60 s. */
+  retryBudgetMs?: number;
+  retry?: Partial<Omit<RetryOptions, 'budgetMs'>>;
+}
+
+/**
+ * Bearer tokens for Graph calls (`${graphBaseUrl}/.default`). Call getToken before every request:
+ * the SDK returns its cached token until shortly before expiry, then fetches a new one.
+ */
+export class GraphTokenProvider {
+  readonly scope: string;
+
+  constructor(private readonly credential: TokenCredential, graphBaseUrl: string, private readonly options: GraphTokenProviderOptions = {}) {
+    this.scope = graphScope(graphBaseUrl);
+  }
+
+  async getToken(): Promise<string> {
+    const logger = this.options.logger ?? silentLogger;
+    const tenant = this.options.tenant;
+    try {
+      const token = await withRetry(async () => {
+        const t = await this.credential.getToken(this.scope);
+        if (!t) throw new Error('the credential returned no token');
+        return t.token;
+      }, (err) => {
+        // Key Vault problems (missing secret, access denied) are already final and explained.
+        if (err instanceof Error && /^(SecretNotFoundError|KeyVaultAccessDeniedError|CertificateFormatError|KeyVaultError|ConfigError)$/.test(err.name)) {
+          return { retry: false, reason: err.message };
+        }
+        const info = inspectIdentityError(err);
+        return info.transient ? { retry: true, reason: info.summary } : { retry: false, reason: info.summary };
+      }, {
+        baseDelayMs: 500,
+        ...this.options.retry,
+        budgetMs: this.options.retryBudgetMs ?? 60_000,
+        onRetry: (info) => {
+          logger.warn('Token request failed transiently; retrying', { tenant: tenant ? tenantLabel(tenant) : undefined, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason });
+          this.options.retry?.onRetry?.(info);
+        },
+      });
+      return token;
+    } catch (err) {
+      const last = err instanceof RetryExhaustedError ? err.lastError : err;
+      if (last instanceof Error && /^(SecretNotFoundError|KeyVaultAccessDeniedError|CertificateFormatError|KeyVaultError|ConfigError)$/.test(last.name)) throw last;
+      if (err instanceof RetryExhaustedError && !err.permanent) {
+        throw new GraphAuthError('unavailable', `Token endpoint for tenant ${tenant?.tenantId ?? '?'} still failing after ${err.attempts} attempt(s): ${err.lastReason}`, tenant?.tenantId, tenant?.clientId, undefined, { cause: last });
+      }
+      throw toGraphAuthError(last, {
+        tenantId: tenant?.tenantId,
+        clientId: tenant?.clientId,
+        credentialSource: tenant ? describeCredentialSource(tenant) : undefined,
+        authorityHost: this.options.authorityHost,
+      });
+    }
+  }
+}
