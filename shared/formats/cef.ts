@@ -17,7 +17,8 @@
  *
  * Extension keys, in this order, each only when the event has a value:
  *   rt (epoch ms of @timestamp), externalId (event.id), cat (category), act (event.action),
- *   outcome, msg (rule.description, else message), reason, deviceExternalId (host.id), shost (host.name),
+ *   outcome, msg (rule.description, else message), reason, deviceExternalId (host.id), dvc (the first
+ *   IPv4 address in host.ip), shost (host.name),
  *   suser, suid, sntdom (user.*, else process.user.*), duser (user.target.name),
  *   src (IPv4) or c6a2 + c6a2Label=Source IPv6 Address, spt,
  *   dst (IPv4) or c6a3 + c6a3Label=Destination IPv6 Address, dpt, dhost (destination.domain),
@@ -107,6 +108,8 @@ export function encodeCef(item: OutboundEvent): string {
   const host = ev.host;
   if (host) {
     x = str(x, 'deviceExternalId', host.id);
+    const dvc = host.ip?.find((ip) => ipVersion(ip) === 4);
+    if (dvc !== undefined) x += ' dvc=' + escapeCefValue(dvc);
     x = str(x, 'shost', host.name);
   }
   const proc = ev.process;

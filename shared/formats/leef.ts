@@ -13,7 +13,8 @@
  *
  * Attributes, in this order, each only when the event has a value:
  *   devTime + devTimeFormat (`MMM dd yyyy HH:mm:ss.SSS zzz`, UTC), cat (category), sev (1-10,
- *   severity.leefSeverity), externalId (event.id), action (event.action), outcome, msg (message),
+ *   severity.leefSeverity), externalId (event.id), action (event.action), outcome,
+ *   msg (rule.description, else message),
  *   resource (host.name), deviceId (host.id), usrName (<= 255), domain, userId (user.*, else
  *   process.user.*), src, srcPort, dst, dstPort (IPv4 or IPv6), proto (network.transport, else
  *   network.protocol), url, processName, processId, commandLine, parentProcessName, parentCommandLine,
@@ -92,7 +93,7 @@ export function encodeLeef(item: OutboundEvent): string {
   x = str(x, 'externalId', e.id);
   x = str(x, 'action', e.action);
   x = str(x, 'outcome', e.outcome);
-  x = str(x, 'msg', ev.message);
+  x = str(x, 'msg', nonEmpty(ev.rule?.description) ?? ev.message);
 
   const host = ev.host;
   if (host) {

@@ -25,6 +25,7 @@ export const CEF_KEYS = {
   outcome: { fullName: 'eventOutcome', type: 'string', maxLength: 63 },
   reason: { fullName: 'reason', type: 'string', maxLength: 1023 },
   deviceExternalId: { fullName: 'deviceExternalId', type: 'string', maxLength: 255 },
+  dvc: { fullName: 'deviceAddress', type: 'ipv4_address' },
   shost: { fullName: 'sourceHostName', type: 'string', maxLength: 1023 },
   suser: { fullName: 'sourceUserName', type: 'string', maxLength: 1023 },
   suid: { fullName: 'sourceUserId', type: 'string', maxLength: 1023 },
