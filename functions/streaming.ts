@@ -1,0 +1,86 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { getRuntime, type Runtime } from '../shared/app/runtime';
+import type { Provenance } from '../shared/model/event';
+import type { Logger } from '../shared/observability/log';
+import { processStreamingMessages, type StreamingMessage } from '../shared/pipeline/streaming';
+
+/**
+ * Event Hub trigger for the Defender streaming export: a thin adapter from the trigger's batch to the
+ * streaming pipeline. It returns only when every record was delivered or durably dead-lettered; if even
+ * the dead-letter store fails it throws, and the infinite retry policy below keeps the batch (a throw
+ * with a finite retry count would let the host checkpoint it away).
+ */
+
+export const STREAMING_FUNCTION_NAME = 'defenderStreaming';
+
+/** Per-invocation logger on the host's context (App Insights traces). */
+export function contextLogger(context: InvocationContext): Logger {
+  const fmt = (m: string, p?: object) => (p ? `${m} ${JSON.stringify(p)}` : m);
+  return {
+    info: (m, p) => context.log(fmt(m, p)),
+    warn: (m, p) => context.warn(fmt(m, p)),
+    error: (m, p) => context.error(fmt(m, p)),
+  };
+}
+
+function pick<T>(meta: Record<string, unknown> | undefined, key: string, i: number): T | undefined {
+  const arr = meta?.[key];
+  return Array.isArray(arr) ? (arr[i] as T) : undefined;
+}
+
+/** Pairs each message with its provenance from the batch metadata. */
+export function messagesFromTrigger(messages: unknown, context: InvocationContext): StreamingMessage[] {
+  const list = Array.isArray(messages) ? messages : [messages];
+  const meta = context.triggerMetadata as Record<string, unknown> | undefined;
+  const partitionContext = meta?.partitionContext as { PartitionId?: unknown; partitionId?: unknown } | undefined;
+  const partitionId = partitionContext?.PartitionId ?? partitionContext?.partitionId;
+  return list.map((body, i) => {
+    const enqueued = pick<unknown>(meta, 'enqueuedTimeUtcArray', i);
+    const sequence = pick<unknown>(meta, 'sequenceNumberArray', i);
+    const offset = pick<unknown>(meta, 'offsetArray', i);
+    const provenance: Provenance = {
+      source: 'eventhub',
+      partition: partitionId === undefined ? undefined : String(partitionId),
+      sequenceNumber: typeof sequence === 'number' ? sequence : typeof sequence === 'string' ? Number(sequence) : undefined,
+      offset: offset === undefined ? undefined : String(offset),
+      enqueuedTime: enqueued === undefined ? undefined : enqueued instanceof Date ? enqueued.toISOString() : String(enqueued),
+      messageIndex: i,
+    };
+    return { body, provenance };
+  });
+}
+
+/** Builds the handler around a runtime provider (tests pass their own runtime; the app uses getRuntime). */
+export function makeStreamingHandler(runtimeProvider: () => Promise<Runtime>): (messages: unknown, context: InvocationContext) => Promise<void> {
+  return async (messages, context) => {
+    const log = contextLogger(context);
+    const runtime = await runtimeProvider();
+    const batch = processStreamingMessages(messagesFromTrigger(messages, context), runtime.streaming);
+    for (const f of batch.failures) {
+      log.warn(`bad record dead-lettered: ${f.reason}`, { provenance: JSON.stringify(f.provenance) });
+    }
+    await runtime.deadLetter(batch.failures);
+    const result = await runtime.deliver(batch.events, log);
+    log.info('streaming batch done', {
+      messages: batch.messages, records: batch.records, events: batch.events.length, bytes: batch.bytes,
+      parseErrors: batch.failures.length, delivered: result.delivered, deadLettered: result.deadLettered,
+      retryCount: context.retryContext?.retryCount ?? 0,
+    });
+  };
+}
+
+export const streamingHandler = makeStreamingHandler(() => getRuntime());
+
+app.eventHub(STREAMING_FUNCTION_NAME, {
+  connection: 'EventHubConnection',
+  eventHubName: '%EVENTHUB_NAME%',
+  consumerGroup: '%EVENTHUB_CONSUMER_GROUP%',
+  cardinality: 'many',
+  retry: { strategy: 'exponentialBackoff', maxRetryCount: -1, minimumInterval: { seconds: 10 }, maximumInterval: { minutes: 15 } },
+  handler: streamingHandler,
+});
+
+// Under the Functions host, surface configuration errors when the worker loads, not only at the first event.
+if (process.env.AZURE_FUNCTIONS_ENVIRONMENT || process.env.WEBSITE_SITE_NAME || process.env.FUNCTIONS_WORKER_DIRECTORY) {
+  getRuntime().catch((err: unknown) => console.error(`defender-forwarder: ${(err as Error).message}`));
+}
