@@ -122,10 +122,11 @@ export function resolveToken(url: URL, env: SettingsSource, getToken: (() => Pro
 
 /** The auth of a generic or Elastic collector: URL credentials are always basic. */
 export function parseAuth(url: URL, env: SettingsSource, getToken: (() => Promise<string>) | undefined): HttpAuth | undefined {
+  const mode = parseAuthMode(env); // validated even when there is no token yet
   const token = resolveToken(url, env, getToken);
   if (!token) return undefined;
   if (token.fromUrl) return { kind: 'basic', getToken: token.getToken };
-  return { ...parseAuthMode(env), getToken: token.getToken };
+  return { ...mode, getToken: token.getToken };
 }
 
 /** The setting an operator must fix when the collector refuses the token. */
