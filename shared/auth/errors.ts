@@ -145,7 +145,7 @@ export function toGraphAuthError(err: unknown, ctx: GraphAuthContext): GraphAuth
       break;
   }
   if (/endpoints_resolution_error|openid-configuration|Tenant .* not found/i.test(info.summary) || (info.statusCode === 400 && /tenant/i.test(info.summary))) {
-    return make('tenant-not-found', `Tenant ${tenant} could not be resolved at ${ctx.authorityHost ?? 'the authority'}: ${info.summary}. Fix: check GRAPH_TENANT_ID and GRAPH_AUTHORITY_HOST.`);
+    return make('tenant-not-found', `Tenant ${tenant} not found: the authority ${ctx.authorityHost ?? ''} could not resolve its OpenID configuration (the tenant id is wrong, belongs to another cloud, or the authority host is unreachable). Fix: check GRAPH_TENANT_ID (the Directory (tenant) ID) and GRAPH_AUTHORITY_HOST.`);
   }
   return make('other', `Authentication for app ${client} in tenant ${tenant} failed: ${info.summary}`);
 }

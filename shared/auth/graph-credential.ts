@@ -179,6 +179,7 @@ export class GraphTokenProvider {
   async getToken(): Promise<string> {
     const logger = this.options.logger ?? silentLogger;
     const tenant = this.options.tenant;
+    let resolutionFailures = 0;
     try {
       const token = await withRetry(async () => {
         const t = await this.credential.getToken(this.scope);
@@ -190,7 +191,11 @@ export class GraphTokenProvider {
           return { retry: false, reason: err.message };
         }
         const info = inspectIdentityError(err);
-        return info.transient ? { retry: true, reason: info.summary } : { retry: false, reason: info.summary };
+        if (info.transient) return { retry: true, reason: info.summary };
+        // MSAL reports an unknown tenant and an authority metadata endpoint in trouble alike
+        // (endpoints_resolution_error): give it two more tries before calling it permanent.
+        if (/endpoints_resolution_error/.test(info.summary) && ++resolutionFailures <= 2) return { retry: true, reason: info.summary };
+        return { retry: false, reason: info.summary };
       }, {
         baseDelayMs: 500,
         ...this.options.retry,

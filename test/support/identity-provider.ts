@@ -78,7 +78,7 @@ export interface IdpRequestRecord {
   errorCode?: string;
 }
 
-interface Fault { status: number; remaining: number; retryAfterSeconds?: number }
+interface Fault { status: number; remaining: number; retryAfterSeconds?: number; html?: boolean }
 
 const DEFAULT_ROLES = ['SecurityIncident.Read.All', 'SecurityAlert.Read.All'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -164,8 +164,8 @@ export class IdentityProviderDouble {
   addManagedIdentity(mi: ManagedIdentityRegistration): void { this.managedIdentities.push(mi); }
 
   /** The next `times` requests to `endpoint` fail with `status` (500, 503, 429...). */
-  failNext(endpoint: IdpEndpoint, status: number, times = 1, retryAfterSeconds?: number): void {
-    this.faults.set(endpoint, { status, remaining: times, retryAfterSeconds });
+  failNext(endpoint: IdpEndpoint, status: number, times = 1, retryAfterSeconds?: number, options: { html?: boolean } = {}): void {
+    this.faults.set(endpoint, { status, remaining: times, retryAfterSeconds, ...(options.html ? { html: true } : {}) });
   }
 
   /** Every request to `endpoint` waits `ms` before it is answered (0 to stop). */
@@ -213,7 +213,12 @@ export class IdentityProviderDouble {
       fault.remaining--;
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
       this.requests.push({ endpoint, status: fault.status, errorCode: 'fault' });
-      if (endpoint === 'msi') send(res, fault.status, { statusCode: fault.status, message: 'An unexpected error occurred while fetching the AAD Token.' }, headers);
+      if (fault.html) {
+        // What a front door in trouble answers: no JSON, no AADSTS code, only the status.
+        const html = `<html><body><h1>${fault.status} Service Unavailable</h1></body></html>`;
+        res.writeHead(fault.status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(html), ...headers });
+        res.end(html);
+      } else if (endpoint === 'msi') send(res, fault.status, { statusCode: fault.status, message: 'An unexpected error occurred while fetching the AAD Token.' }, headers);
       else this.sendEntraError(res, fault.status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.', headers);
       return;
     }
