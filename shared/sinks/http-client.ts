@@ -121,6 +121,9 @@ function toTransportError(err: unknown, host: string): HttpTransportError {
   const code = (err as { code?: unknown } | null)?.code;
   const c = typeof code === 'string' ? code : undefined;
   const message = err instanceof Error ? err.message : String(err);
+  if (c === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/i.test(message)) {
+    return new HttpTransportError(`TLS handshake with ${host} failed: the server did not answer in TLS (is this a plaintext port?): ${message.split('\n')[0]} [EPROTO]`, c, true);
+  }
   if (c && TLS_VERIFY_CODES.has(c)) {
     const hint = c === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'the certificate does not name this host'
       : c === 'ERR_SSL_WRONG_VERSION_NUMBER' ? 'the server did not answer in TLS'
