@@ -5,6 +5,7 @@
  * partly delivered is replaced: the rest is written as a new unit first, then the old one is deleted,
  * so a crash in between can duplicate events but never lose one.
  */
+import { readInteger, type SettingsSource } from '../config/env';
 import type { Counters, Logger } from '../observability/log';
 import type { OutboundEvent, Sink } from '../sinks/types';
 import { deliveryFailureEntry, isOutboundEvent } from './entries';
@@ -47,6 +48,19 @@ export interface RedriveResult {
   entriesRemaining: number;
   /** True when every unit seen was emptied. */
   complete: boolean;
+}
+
+export interface RedriveSettings {
+  /** DEADLETTER_REDRIVE_BUDGET_SECONDS (default 600): no new unit is started after this long. */
+  budgetMs: number;
+}
+
+/**
+ * The redrive's own time budget. Each send can take up to DELIVERY_RETRY_BUDGET_SECONDS on top, so the
+ * default (10 min) plus one retry budget stays well inside the Flex Consumption 30 min timeout.
+ */
+export function readRedriveSettings(env: SettingsSource): RedriveSettings {
+  return { budgetMs: readInteger(env, 'DEADLETTER_REDRIVE_BUDGET_SECONDS', 600, 1, 86_400) * 1000 };
 }
 
 interface Pending { entry: DeadLetterEntry; payload: OutboundEvent }
