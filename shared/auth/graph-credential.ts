@@ -56,14 +56,20 @@ export function describeCredentialSource(tenant: GraphTenantConfig): string {
   return `Key Vault secret "${tenant.secretName}"`;
 }
 
-interface Material { fingerprint: string; credential: TokenCredential }
+/** Credential material: a fingerprint (to notice rotation without keeping values around) and a factory of SDK credentials. */
+interface Material { fingerprint: string; build: () => TokenCredential }
 
 /**
- * A TokenCredential whose secret/certificate is loaded on first use and reloaded (bypassing the Key
- * Vault cache) at most once per `rotationRecheckMs` when Entra rejects it.
+ * A TokenCredential whose secret/certificate is loaded on first use, reloaded (bypassing the Key
+ * Vault cache) at most once per `rotationRecheckMs` when Entra rejects it, and whose SDK credential is
+ * rebuilt after a transient failure. The rebuild is needed because MSAL remembers a 5xx/429 from the
+ * token endpoint per client+scope and answers every further request from that memory for 60 s (also
+ * after `Retry-After: 0`) without touching the network: the caller's backoff, not that fixed minute,
+ * should decide when to try again.
  */
-class KeyVaultBackedCredential implements TokenCredential {
+class ReloadableGraphCredential implements TokenCredential {
   private material: Promise<Material> | undefined;
+  private credential: { fingerprint: string; sdk: TokenCredential } | undefined;
   private lastReload = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -77,35 +83,38 @@ class KeyVaultBackedCredential implements TokenCredential {
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     const current = await this.current();
     try {
-      return await current.credential.getToken(scopes, options);
+      return await current.sdk.getToken(scopes, options);
     } catch (err) {
+      if (inspectIdentityError(err).transient) {
+        this.credential = undefined; // next attempt: a fresh SDK credential, same material
+        throw err;
+      }
       if (!isRejectedCredential(err) || this.now() - this.lastReload < this.recheckMs) throw err;
       this.lastReload = this.now();
-      const fresh = await this.reload();
+      this.material = undefined;
+      this.credential = undefined;
+      const fresh = await this.current(true);
       if (fresh.fingerprint === current.fingerprint) {
         this.logger.warn('Entra rejected the Graph credential and Key Vault still holds the same value', { tenant: this.label });
         throw err;
       }
       this.logger.info('Graph credential changed in Key Vault (rotation); retrying with the new value', { tenant: this.label });
-      return fresh.credential.getToken(scopes, options);
+      return fresh.sdk.getToken(scopes, options);
     }
   }
 
-  private current(): Promise<Material> {
+  private async current(bypassCache = false): Promise<{ fingerprint: string; sdk: TokenCredential }> {
     if (!this.material) {
-      const p = this.load(false);
+      const p = this.load(bypassCache);
       this.material = p;
       // A failed load (Key Vault down, secret missing) must not stick: the next getToken tries again.
       p.catch(() => { if (this.material === p) this.material = undefined; });
     }
-    return this.material;
-  }
-
-  private async reload(): Promise<Material> {
-    const p = this.load(true);
-    this.material = p;
-    p.catch(() => { if (this.material === p) this.material = undefined; });
-    return p;
+    const material = await this.material;
+    if (!this.credential || this.credential.fingerprint !== material.fingerprint) {
+      this.credential = { fingerprint: material.fingerprint, sdk: material.build() };
+    }
+    return this.credential;
   }
 }
 
@@ -122,37 +131,43 @@ export function createGraphCredential(tenant: GraphTenantConfig, opts: GraphCred
     authorityHost: opts.authorityHost,
     disableInstanceDiscovery: opts.disableInstanceDiscovery ?? !isPublicAuthorityHost(opts.authorityHost),
   };
-  if (tenant.plainSecret !== undefined) {
-    return new ClientSecretCredential(tenant.tenantId, tenant.clientId, tenant.plainSecret, identityOptions);
+  const now = opts.now ?? Date.now;
+  const recheck = opts.rotationRecheckMs ?? 60_000;
+  const label = tenantLabel(tenant);
+  const plain = tenant.plainSecret;
+  if (plain !== undefined) {
+    const material: Material = {
+      fingerprint: fingerprint(plain),
+      build: () => new ClientSecretCredential(tenant.tenantId, tenant.clientId, plain, identityOptions),
+    };
+    return new ReloadableGraphCredential(async () => material, label, logger, Number.POSITIVE_INFINITY, now);
   }
   const secrets = opts.secrets;
   const source = describeCredentialSource(tenant);
   if (!secrets) {
     throw new ConfigError('KEY_VAULT_URL', `is required to read the Graph ${source} for tenant ${tenant.tenantId} (or set GRAPH_CLIENT_SECRET for local development)`);
   }
-  const now = opts.now ?? Date.now;
-  const recheck = opts.rotationRecheckMs ?? 60_000;
   if (tenant.certificateName) {
     const name = tenant.certificateName;
     if (!secrets.getCertificatePem) throw new ConfigError('KEY_VAULT_URL', `the secret source cannot read certificates (needed for ${source})`);
     const getPem = secrets.getCertificatePem.bind(secrets);
-    return new KeyVaultBackedCredential(async (bypassCache) => {
+    return new ReloadableGraphCredential(async (bypassCache) => {
       const pem = await getPem(name, { bypassCache });
       return {
         fingerprint: fingerprint(pem),
-        credential: new ClientCertificateCredential(tenant.tenantId, tenant.clientId, { certificate: pem }, identityOptions),
+        build: () => new ClientCertificateCredential(tenant.tenantId, tenant.clientId, { certificate: pem }, identityOptions),
       };
-    }, tenantLabel(tenant), logger, recheck, now);
+    }, label, logger, recheck, now);
   }
   const name = tenant.secretName;
   if (!name) throw new ConfigError('GRAPH_CLIENT_SECRET_NAME', `no secret name for tenant ${tenant.tenantId}`);
-  return new KeyVaultBackedCredential(async (bypassCache) => {
+  return new ReloadableGraphCredential(async (bypassCache) => {
     const secret = await secrets.getSecret(name, { bypassCache });
     return {
       fingerprint: fingerprint(secret),
-      credential: new ClientSecretCredential(tenant.tenantId, tenant.clientId, secret, identityOptions),
+      build: () => new ClientSecretCredential(tenant.tenantId, tenant.clientId, secret, identityOptions),
     };
-  }, tenantLabel(tenant), logger, recheck, now);
+  }, label, logger, recheck, now);
 }
 
 export interface GraphTokenProviderOptions {
