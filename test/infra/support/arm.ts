@@ -50,15 +50,29 @@ export class ArmContext {
     const nested = deployment.properties?.template;
     if (!nested) throw new Error(`${deployment.name} is not a nested deployment`);
     const values: Record<string, ArmValue> = {};
-    for (const [name, p] of Object.entries(deployment.properties?.parameters ?? {})) {
-      values[name] = this.evaluate(p.value);
+    for (const name of Object.keys(deployment.properties?.parameters ?? {})) {
+      values[name] = this.deploymentParameter(deployment, name);
     }
     return new ArmContext(nested, values);
   }
 
+  /**
+   * The value this context passes to a module parameter. Bicep writes `{ "value": ... }`, or one
+   * expression that yields that object when the value is conditional (`[if(..., createObject('value', ...))]`).
+   */
+  deploymentParameter(deployment: ArmResource, name: string): ArmValue {
+    const entry = (deployment.properties?.parameters as Record<string, unknown> | undefined)?.[name];
+    if (entry === undefined) throw new Error(`${deployment.name} has no parameter ${name}`);
+    const evaluated = this.evaluate(entry);
+    if (evaluated instanceof Runtime) return evaluated;
+    if (evaluated === null || typeof evaluated !== 'object' || Array.isArray(evaluated) || !('value' in evaluated)) {
+      throw new Error(`${deployment.name}.${name} is not { value }`);
+    }
+    return evaluated.value;
+  }
+
   withCopyIndex(i: number): ArmContext {
-    const c = new ArmContext(this.template, this.paramValues, i);
-    return c;
+    return new ArmContext(this.template, this.paramValues, i);
   }
 
   parameter(name: string): ArmValue {
@@ -87,7 +101,21 @@ export class ArmContext {
     if (Array.isArray(value)) return value.map((v) => this.evaluate(v));
     if (value !== null && typeof value === 'object') {
       const out: Record<string, ArmValue> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.evaluate(v);
+      for (const [k, v] of Object.entries(value)) {
+        // Property iteration: "copy": [{ name, count, input }] becomes the array property `name`.
+        if (k === 'copy' && Array.isArray(v)) {
+          for (const loop of v as Array<{ name: string; count: unknown; input: unknown }>) {
+            const count = this.evaluate(loop.count);
+            if (typeof count !== 'number') {
+              out[loop.name] = new Runtime(`copy ${loop.name}`);
+              continue;
+            }
+            out[loop.name] = Array.from({ length: count }, (_, i) => this.withCopyIndex(i).evaluate(loop.input));
+          }
+          continue;
+        }
+        out[k] = this.evaluate(v);
+      }
       return out;
     }
     if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
@@ -125,6 +153,8 @@ function text(v: ArmValue): string {
 
 class Parser {
   private pos = 0;
+  /** > 0 while parsing the branch of if() that is not taken: ARM does not evaluate it either. */
+  private skipping = 0;
   constructor(private readonly src: string, private readonly ctx: ArmContext) {}
 
   end(): void {
@@ -147,11 +177,13 @@ class Parser {
       if (a === '.') {
         this.pos++;
         const name = this.identifier();
+        if (this.skipping > 0) continue;
         value = isRuntime(value) ? new Runtime(this.src.slice(start, this.pos)) : member(value, name, this.src);
       } else if (a === '[') {
         this.pos++;
         const index = this.expression();
         this.expect(']');
+        if (this.skipping > 0) continue;
         if (isRuntime(value) || isRuntime(index)) value = new Runtime(this.src.slice(start, this.pos));
         else value = member(value, typeof index === 'number' ? index : text(index), this.src);
       } else break;
@@ -163,6 +195,7 @@ class Parser {
     const start = this.pos;
     const name = this.identifier();
     this.expect('(');
+    if (name.toLowerCase() === 'if') return this.lazyIf(start);
     const args: ArmValue[] = [];
     this.skipSpace();
     if (this.src[this.pos] !== ')') {
@@ -177,7 +210,26 @@ class Parser {
       }
     }
     this.expect(')');
+    if (this.skipping > 0) return null;
     return this.apply(name, args, this.src.slice(start, this.pos));
+  }
+
+  /** if(condition, whenTrue, whenFalse): only the chosen branch is evaluated (ARM semantics). */
+  private lazyIf(start: number): ArmValue {
+    const condition = this.expression();
+    const runtime = isRuntime(condition);
+    this.expect(',');
+    if (!runtime && condition !== true) this.skipping++;
+    const whenTrue = this.expression();
+    if (!runtime && condition !== true) this.skipping--;
+    this.expect(',');
+    if (!runtime && condition === true) this.skipping++;
+    const whenFalse = this.expression();
+    if (!runtime && condition === true) this.skipping--;
+    this.expect(')');
+    if (this.skipping > 0) return null;
+    if (runtime) return new Runtime(this.src.slice(start, this.pos));
+    return condition === true ? whenTrue : whenFalse;
   }
 
   private apply(name: string, args: ArmValue[], source: string): ArmValue {
@@ -187,9 +239,6 @@ class Parser {
         return this.ctx.parameter(text(args[0]));
       case 'variables':
         return this.ctx.variable(text(args[0]));
-      case 'if':
-        if (isRuntime(args[0])) return new Runtime(source);
-        return args[0] === true ? args[1] : args[2];
       case 'equals':
         if (anyRuntime) return new Runtime(source);
         return JSON.stringify(args[0]) === JSON.stringify(args[1]);
@@ -229,6 +278,9 @@ class Parser {
         for (let i = 0; i + 1 < args.length; i += 2) o[text(args[i])] = args[i + 1];
         return o;
       }
+      case 'split':
+        if (anyRuntime) return new Runtime(source);
+        return text(args[0]).split(text(args[1]));
       case 'createarray':
         return args;
       case 'union': {
@@ -238,8 +290,21 @@ class Parser {
         return out;
       }
       case 'copyindex':
+        // copyIndex(), copyIndex(offset) and copyIndex('loopName'): loops here are never nested.
         if (this.ctx.copyIndex === undefined) throw new Error('copyIndex() outside a copy loop');
         return this.ctx.copyIndex + (typeof args[0] === 'number' ? args[0] : 0);
+      case 'items': {
+        const v = args[0];
+        if (isRuntime(v)) return new Runtime(source);
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`items() of ${text(v)}`);
+        return Object.keys(v)
+          .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
+          .map((key) => ({ key, value: v[key] }));
+      }
+      case 'subscriptionresourceid':
+        // Only the type and names matter to tests: the subscription is shown as <subscription>.
+        if (anyRuntime) return new Runtime(source);
+        return `/subscriptions/<subscription>/providers/${args.map(text).join('/')}`;
       case 'true':
         return true;
       case 'false':
