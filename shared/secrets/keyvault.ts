@@ -219,7 +219,10 @@ export class KeyVaultSecretResolver implements SecretSource {
     if (status === 404 || code === 'SecretNotFound') return new SecretNotFoundError(this.vaultUrl, name, kind);
     if (status === 403) return new KeyVaultAccessDeniedError(this.vaultUrl, name, code, restMessage(last));
     const transient = err instanceof RetryExhaustedError ? !err.permanent : false;
-    const detail = err instanceof RetryExhaustedError ? `${err.lastReason} after ${err.attempts} attempt(s)` : restMessage(last);
+    let detail = err instanceof RetryExhaustedError && err.attempts > 1 ? `${err.lastReason} after ${err.attempts} attempt(s)` : restMessage(last);
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|unable to verify|self[- ]signed/i.test(`${code ?? ''} ${detail}`)) {
+      detail += ' (TLS: the vault\'s certificate is not trusted; behind a TLS-inspecting proxy or a private CA, add that CA with NODE_EXTRA_CA_CERTS)';
+    }
     const identity = (last as { name?: unknown } | null)?.name;
     if (typeof identity === 'string' && /Authentication|Credential/.test(identity)) {
       return new KeyVaultError(this.vaultUrl, name, transient,

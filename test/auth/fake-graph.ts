@@ -21,8 +21,10 @@ const ROLE_BY_PATH: Record<string, string> = {
   '/v1.0/security/alerts_v2': 'SecurityAlert.Read.All',
 };
 
-export async function startFakeGraph(tls: { certPem: string; keyPem: string }, idp: IdentityProviderDouble, audience = 'https://graph.microsoft.com'): Promise<FakeGraph> {
+/** `audience` 'self' = the double's own origin (when GRAPH_BASE_URL points at it, the scope is `${origin}/.default`). */
+export async function startFakeGraph(tls: { certPem: string; keyPem: string }, idp: IdentityProviderDouble, audience: string = 'https://graph.microsoft.com'): Promise<FakeGraph> {
   const statuses: number[] = [];
+  let origin = '';
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const reply = (status: number, body: unknown): void => {
@@ -33,7 +35,7 @@ export async function startFakeGraph(tls: { certPem: string; keyPem: string }, i
     const role = ROLE_BY_PATH[url.pathname];
     if (!role) return reply(404, { error: { code: 'ResourceNotFound', message: 'Resource not found' } });
     const auth = req.headers.authorization ?? '';
-    const claims = auth.startsWith('Bearer ') ? idp.verifyAccessToken(auth.slice(7), audience) : undefined;
+    const claims = auth.startsWith('Bearer ') ? idp.verifyAccessToken(auth.slice(7), audience === 'self' ? origin : audience) : undefined;
     if (!claims) {
       return reply(401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired or is not yet valid.' } });
     }
@@ -44,8 +46,9 @@ export async function startFakeGraph(tls: { certPem: string; keyPem: string }, i
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
+  origin = `https://127.0.0.1:${port}`;
   return {
-    baseUrl: `https://127.0.0.1:${port}`,
+    baseUrl: origin,
     statuses,
     async stop() {
       server.closeAllConnections();
