@@ -33,6 +33,7 @@ import { CEF_HEADER_LIMITS, CEF_KEYS, type CefKey } from './reference/cef-keys';
 import { bestHash, category, ipVersion, nonEmpty, signatureId, summary, validPort } from './fields';
 import { cefSeverity } from './severity';
 import { truncate } from './sanitize';
+import { epochMs } from './time';
 
 export const CEF_DEVICE_VERSION = '1.0';
 
@@ -66,102 +67,123 @@ export function escapeCefValue(value: string): string {
   return EXT_NEEDS.test(value) ? value.replace(EXT_G, extReplacer) : value;
 }
 
+interface Field { readonly prefix: string; readonly max: number }
+
+/**
+ * ` key=` prefixes and limits, built once from the dictionary: the hot path then does one
+ * concatenation per field and no keyed lookups.
+ */
+const F = Object.fromEntries(
+  Object.entries(CEF_KEYS).map(([key, spec]) => [key, { prefix: ' ' + key + '=', max: (spec as { maxLength?: number }).maxLength ?? Infinity }]),
+) as Record<CefKey, Field>;
+
 /** Appends ` key=value` for a string value, cut to the key's dictionary length. */
-function str(out: string, key: CefKey, value: string | undefined): string {
+function str(out: string, f: Field, value: string | undefined): string {
   if (value === undefined || value === '') return out;
-  const spec = CEF_KEYS[key] as { maxLength?: number };
-  const v = spec.maxLength !== undefined ? truncate(value, spec.maxLength) : value;
-  return out + ' ' + key + '=' + escapeCefValue(v);
+  return out + f.prefix + escapeCefValue(value.length > f.max ? truncate(value, f.max) : value);
 }
 
-function int(out: string, key: CefKey, value: number | undefined): string {
-  return typeof value === 'number' && Number.isInteger(value) ? out + ' ' + key + '=' + value : out;
+function int(out: string, f: Field, value: number | undefined): string {
+  return typeof value === 'number' && Number.isInteger(value) ? out + f.prefix + value : out;
 }
 
 /** ` csN=value csNLabel=label`: the label only goes out with a value. */
-function custom(out: string, n: 1 | 2 | 3 | 4 | 5 | 6, value: string | undefined, label: string): string {
-  if (value === undefined || value === '') return out;
-  return out + ' cs' + n + '=' + escapeCefValue(truncate(value, 4000)) + ' cs' + n + 'Label=' + label;
+function custom(out: string, f: Field, value: string | undefined, label: string): string {
+  return value === undefined || value === '' ? out : str(out, f, value) + label;
 }
+
+const LABEL = {
+  cs1: ' cs1Label=Command Line',
+  cs2: ' cs2Label=Parent Process Name',
+  cs3: ' cs3Label=Parent Command Line',
+  cs4: ' cs4Label=Process Hash',
+  cs5: ' cs5Label=Tenant Id',
+  cs6: ' cs6Label=MITRE Techniques',
+} as const;
 
 export function encodeCef(item: OutboundEvent): string {
   const ev = item.event;
   const e = ev.event;
-  let out = 'CEF:0|' + escapeCefHeader(ev.observer?.vendor ?? 'Microsoft', CEF_HEADER_LIMITS.vendor)
+  const head = 'CEF:0|' + escapeCefHeader(ev.observer?.vendor ?? 'Microsoft', CEF_HEADER_LIMITS.vendor)
     + '|' + escapeCefHeader(ev.observer?.product ?? 'Defender XDR', CEF_HEADER_LIMITS.product)
     + '|' + CEF_DEVICE_VERSION
     + '|' + escapeCefHeader(signatureId(item), CEF_HEADER_LIMITS.signatureId)
     + '|' + escapeCefHeader(summary(item), CEF_HEADER_LIMITS.name)
     + '|' + cefSeverity(e.severity) + '|';
 
-  // The first key has no leading space: build the extension, then drop its first character.
-  let x = '';
-  const t = Date.parse(ev['@timestamp']);
-  if (!Number.isNaN(t)) x += ' rt=' + t;
-  x = str(x, 'externalId', e.id);
-  x = str(x, 'cat', category(item));
-  x = str(x, 'act', e.action);
-  x = str(x, 'outcome', e.outcome);
-  x = str(x, 'msg', nonEmpty(ev.rule?.description) ?? ev.message);
-  x = str(x, 'reason', e.reason);
+  // Every key is appended with a leading space. rt comes first and nearly always exists, so it is
+  // written without one; only without rt is the first space cut off (slicing flattens the string).
+  const t = epochMs(ev['@timestamp']);
+  const hasRt = !Number.isNaN(t);
+  let x = hasRt ? 'rt=' + t : '';
+  x = str(x, F.externalId, e.id);
+  x = str(x, F.cat, category(item));
+  x = str(x, F.act, e.action);
+  x = str(x, F.outcome, e.outcome);
+  x = str(x, F.msg, nonEmpty(ev.rule?.description) ?? ev.message);
+  x = str(x, F.reason, e.reason);
 
   const host = ev.host;
   if (host) {
-    x = str(x, 'deviceExternalId', host.id);
-    const dvc = host.ip?.find((ip) => ipVersion(ip) === 4);
-    if (dvc !== undefined) x += ' dvc=' + escapeCefValue(dvc);
-    x = str(x, 'shost', host.name);
+    x = str(x, F.deviceExternalId, host.id);
+    const ips = host.ip;
+    if (ips) for (const ip of ips) if (ipVersion(ip) === 4) { x = str(x, F.dvc, ip); break; }
+    x = str(x, F.shost, host.name);
   }
   const proc = ev.process;
   const user = ev.user ?? proc?.user;
   if (user) {
-    x = str(x, 'suser', user.name);
-    x = str(x, 'suid', user.id);
-    x = str(x, 'sntdom', user.domain);
+    x = str(x, F.suser, user.name);
+    x = str(x, F.suid, user.id);
+    x = str(x, F.sntdom, user.domain);
+    x = str(x, F.duser, ev.user?.target?.name);
   }
-  x = str(x, 'duser', ev.user?.target?.name);
 
   const s = ev.source;
   if (s) {
     const v = ipVersion(s.ip);
-    if (v === 4) x += ' src=' + escapeCefValue(s.ip as string);
-    else if (v === 6) x += ' c6a2=' + escapeCefValue(s.ip as string) + ' c6a2Label=Source IPv6 Address';
-    x = int(x, 'spt', validPort(s.port));
+    if (v === 4) x = str(x, F.src, s.ip);
+    else if (v === 6) x = str(x, F.c6a2, s.ip) + ' c6a2Label=Source IPv6 Address';
+    x = int(x, F.spt, validPort(s.port));
   }
   const d = ev.destination;
   if (d) {
     const v = ipVersion(d.ip);
-    if (v === 4) x += ' dst=' + escapeCefValue(d.ip as string);
-    else if (v === 6) x += ' c6a3=' + escapeCefValue(d.ip as string) + ' c6a3Label=Destination IPv6 Address';
-    x = int(x, 'dpt', validPort(d.port));
-    x = str(x, 'dhost', d.domain);
+    if (v === 4) x = str(x, F.dst, d.ip);
+    else if (v === 6) x = str(x, F.c6a3, d.ip) + ' c6a3Label=Destination IPv6 Address';
+    x = int(x, F.dpt, validPort(d.port));
+    x = str(x, F.dhost, d.domain);
   }
-  if (ev.network) {
-    x = str(x, 'proto', ev.network.transport);
-    x = str(x, 'app', ev.network.protocol);
+  const net = ev.network;
+  if (net) {
+    x = str(x, F.proto, net.transport);
+    x = str(x, F.app, net.protocol);
   }
-  x = str(x, 'request', ev.url?.original);
+  if (ev.url) x = str(x, F.request, ev.url.original);
 
   if (proc) {
-    x = str(x, 'sproc', proc.name);
-    x = int(x, 'spid', proc.pid);
+    x = str(x, F.sproc, proc.name);
+    x = int(x, F.spid, proc.pid);
   }
   const f = ev.file;
   if (f) {
-    x = str(x, 'fname', f.name);
-    x = str(x, 'filePath', f.path);
-    x = str(x, 'fileHash', bestHash(f.hash));
-    x = int(x, 'fsize', f.size);
+    x = str(x, F.fname, f.name);
+    x = str(x, F.filePath, f.path);
+    x = str(x, F.fileHash, bestHash(f.hash));
+    x = int(x, F.fsize, f.size);
   }
   if (proc) {
-    x = custom(x, 1, proc.command_line, 'Command Line');
-    x = custom(x, 2, proc.parent?.name, 'Parent Process Name');
-    x = custom(x, 3, proc.parent?.command_line, 'Parent Command Line');
-    x = custom(x, 4, bestHash(proc.hash), 'Process Hash');
+    x = custom(x, F.cs1, proc.command_line, LABEL.cs1);
+    const parent = proc.parent;
+    if (parent) {
+      x = custom(x, F.cs2, parent.name, LABEL.cs2);
+      x = custom(x, F.cs3, parent.command_line, LABEL.cs3);
+    }
+    x = custom(x, F.cs4, bestHash(proc.hash), LABEL.cs4);
   }
-  x = custom(x, 5, ev.cloud?.account?.id, 'Tenant Id');
+  x = custom(x, F.cs5, ev.cloud?.account?.id, LABEL.cs5);
   const techniques = ev.threat?.technique?.id;
-  if (techniques && techniques.length > 0) x = custom(x, 6, techniques.join(','), 'MITRE Techniques');
+  if (techniques && techniques.length > 0) x = custom(x, F.cs6, techniques.join(','), LABEL.cs6);
 
-  return x === '' ? out : out + x.slice(1);
+  return head + (hasRt || x === '' ? x : x.slice(1));
 }

@@ -22,13 +22,15 @@
  * Keys other than the predefined ones (reference/leef-keys.ts) are custom keys.
  */
 import type { OutboundEvent } from '../sinks/types';
-import type { LeefKey } from './reference/leef-keys';
+import { LEEF_KEYS, type LeefKey } from './reference/leef-keys';
 import { bestHash, category, ipVersion, nonEmpty, signatureId, validPort } from './fields';
 import { leefSeverity } from './severity';
 import { truncate } from './sanitize';
+import { leefDevTime } from './time';
 
 export const LEEF_DEVICE_VERSION = '1.0';
 export const LEEF_DEV_TIME_FORMAT = 'MMM dd yyyy HH:mm:ss.SSS zzz';
+const DEV_TIME_FORMAT_ATTR = '\tdevTimeFormat=' + LEEF_DEV_TIME_FORMAT;
 const EVENT_ID_MAX = 255;
 const HEADER_MAX = 63;
 const USRNAME_MAX = 255;
@@ -52,27 +54,15 @@ export function leefHeaderField(value: string, max: number): string {
   return HEADER_NEEDS.test(v) ? v.replace(HEADER_G, headerReplacer) : v;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `<TAB>key=` prefixes, built once so the hot path does one concatenation per attribute. */
+const P = Object.fromEntries(Object.keys(LEEF_KEYS).map((k) => [k, '\t' + k + '='])) as Record<LeefKey, string>;
 
-function pad2(n: number): string {
-  return n < 10 ? '0' + n : '' + n;
+function str(out: string, prefix: string, value: string | undefined): string {
+  return value === undefined || value === '' ? out : out + prefix + leefValue(value);
 }
 
-/** `Nov 23 2026 15:00:00.000 UTC` for devTimeFormat `MMM dd yyyy HH:mm:ss.SSS zzz`. */
-export function leefDevTime(ms: number): string {
-  const d = new Date(ms);
-  const milli = d.getUTCMilliseconds();
-  return MONTHS[d.getUTCMonth()] + ' ' + pad2(d.getUTCDate()) + ' ' + d.getUTCFullYear() + ' '
-    + pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ':' + pad2(d.getUTCSeconds()) + '.'
-    + (milli < 10 ? '00' : milli < 100 ? '0' : '') + milli + ' UTC';
-}
-
-function str(out: string, key: LeefKey, value: string | undefined): string {
-  return value === undefined || value === '' ? out : out + '\t' + key + '=' + leefValue(value);
-}
-
-function int(out: string, key: LeefKey, value: number | undefined): string {
-  return typeof value === 'number' && Number.isInteger(value) ? out + '\t' + key + '=' + value : out;
+function int(out: string, prefix: string, value: number | undefined): string {
+  return typeof value === 'number' && Number.isInteger(value) ? out + prefix + value : out;
 }
 
 export function encodeLeef(item: OutboundEvent): string {
@@ -84,58 +74,58 @@ export function encodeLeef(item: OutboundEvent): string {
     + '|' + leefHeaderField(signatureId(item), EVENT_ID_MAX)
     + '|x09|';
 
-  // Every attribute is appended with a leading TAB; the first one is dropped at the end.
-  let x = '';
-  const t = Date.parse(ev['@timestamp']);
-  if (!Number.isNaN(t)) x += '\tdevTime=' + leefDevTime(t) + '\tdevTimeFormat=' + LEEF_DEV_TIME_FORMAT;
-  x = str(x, 'cat', category(item));
+  // Every attribute is appended with a leading TAB, except devTime, which is first and nearly always
+  // there; only without it is the first TAB cut off (slicing flattens the string).
+  const devTime = leefDevTime(ev['@timestamp']);
+  let x = devTime === undefined ? '' : 'devTime=' + devTime + DEV_TIME_FORMAT_ATTR;
+  x = str(x, P.cat, category(item));
   x += '\tsev=' + leefSeverity(e.severity);
-  x = str(x, 'externalId', e.id);
-  x = str(x, 'action', e.action);
-  x = str(x, 'outcome', e.outcome);
-  x = str(x, 'msg', nonEmpty(ev.rule?.description) ?? ev.message);
+  x = str(x, P.externalId, e.id);
+  x = str(x, P.action, e.action);
+  x = str(x, P.outcome, e.outcome);
+  x = str(x, P.msg, nonEmpty(ev.rule?.description) ?? ev.message);
 
   const host = ev.host;
   if (host) {
-    x = str(x, 'resource', host.name);
-    x = str(x, 'deviceId', host.id);
+    x = str(x, P.resource, host.name);
+    x = str(x, P.deviceId, host.id);
   }
   const proc = ev.process;
   const user = ev.user ?? proc?.user;
   if (user) {
-    x = str(x, 'usrName', user.name === undefined ? undefined : truncate(user.name, USRNAME_MAX));
-    x = str(x, 'domain', user.domain);
-    x = str(x, 'userId', user.id);
+    x = str(x, P.usrName, user.name === undefined ? undefined : truncate(user.name, USRNAME_MAX));
+    x = str(x, P.domain, user.domain);
+    x = str(x, P.userId, user.id);
   }
   const s = ev.source;
   if (s) {
-    if (ipVersion(s.ip) !== undefined) x = str(x, 'src', s.ip);
-    x = int(x, 'srcPort', validPort(s.port));
+    if (ipVersion(s.ip) !== undefined) x = str(x, P.src, s.ip);
+    x = int(x, P.srcPort, validPort(s.port));
   }
   const d = ev.destination;
   if (d) {
-    if (ipVersion(d.ip) !== undefined) x = str(x, 'dst', d.ip);
-    x = int(x, 'dstPort', validPort(d.port));
+    if (ipVersion(d.ip) !== undefined) x = str(x, P.dst, d.ip);
+    x = int(x, P.dstPort, validPort(d.port));
   }
-  if (ev.network) x = str(x, 'proto', nonEmpty(ev.network.transport) ?? ev.network.protocol);
-  x = str(x, 'url', ev.url?.original);
+  if (ev.network) x = str(x, P.proto, nonEmpty(ev.network.transport) ?? ev.network.protocol);
+  x = str(x, P.url, ev.url?.original);
 
   if (proc) {
-    x = str(x, 'processName', proc.name);
-    x = int(x, 'processId', proc.pid);
-    x = str(x, 'commandLine', proc.command_line);
-    x = str(x, 'parentProcessName', proc.parent?.name);
-    x = str(x, 'parentCommandLine', proc.parent?.command_line);
+    x = str(x, P.processName, proc.name);
+    x = int(x, P.processId, proc.pid);
+    x = str(x, P.commandLine, proc.command_line);
+    x = str(x, P.parentProcessName, proc.parent?.name);
+    x = str(x, P.parentCommandLine, proc.parent?.command_line);
   }
   const f = ev.file;
   if (f) {
-    x = str(x, 'fileName', f.name);
-    x = str(x, 'filePath', f.path);
-    x = str(x, 'fileHash', bestHash(f.hash));
+    x = str(x, P.fileName, f.name);
+    x = str(x, P.filePath, f.path);
+    x = str(x, P.fileHash, bestHash(f.hash));
   }
-  x = str(x, 'tenantId', ev.cloud?.account?.id);
+  x = str(x, P.tenantId, ev.cloud?.account?.id);
   const techniques = ev.threat?.technique?.id;
-  if (techniques && techniques.length > 0) x = str(x, 'mitreTechniques', techniques.join(','));
+  if (techniques && techniques.length > 0) x = str(x, P.mitreTechniques, techniques.join(','));
 
-  return head + x.slice(1);
+  return head + (devTime === undefined ? x.slice(1) : x);
 }

@@ -31,6 +31,7 @@ import type { SyslogHeaderOptions } from './types';
 import { category, messageId, nonEmpty } from './fields';
 import { headerToken, replaceFrameBreaking } from './sanitize';
 import { syslogSeverity } from './severity';
+import { rfc3164Stamp, rfc3164StampOf } from './time';
 
 export const SD_ID = 'defender@32473';
 export const APP_NAME_MAX = 48;
@@ -62,18 +63,8 @@ export function rfc5424Timestamp(iso: string | undefined): string {
   return Number.isNaN(t) ? '-' : new Date(t).toISOString();
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function pad2(n: number): string {
-  return n < 10 ? '0' + n : '' + n;
-}
-
 /** RFC 3164 TIMESTAMP `Mmm dd hh:mm:ss` (UTC, day padded with a space). */
-export function rfc3164Timestamp(d: Date): string {
-  const day = d.getUTCDate();
-  return MONTHS[d.getUTCMonth()] + (day < 10 ? '  ' : ' ') + day + ' '
-    + pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ':' + pad2(d.getUTCSeconds());
-}
+export const rfc3164Timestamp = rfc3164Stamp;
 
 const SD_NEEDS = /["\\\]\x00-\x1f\x7f]/;
 const SD_G = /["\\\]\x00-\x1f\x7f]/g;
@@ -87,17 +78,20 @@ export function escapeSdValue(value: string): string {
   return SD_NEEDS.test(value) ? value.replace(SD_G, sdReplacer) : value;
 }
 
-function sdParam(name: string, value: string | undefined): string {
-  return value === undefined || value === '' ? '' : ' ' + name + '="' + escapeSdValue(value) + '"';
+/** ` name="value"`, or nothing without a value. `prefix` is ` name="`. */
+function sdParam(prefix: string, value: string | undefined): string {
+  return value === undefined || value === '' ? '' : prefix + escapeSdValue(value) + '"';
 }
+
+const SD_OPEN = '[' + SD_ID;
 
 export function structuredData(item: OutboundEvent): string {
   const ev = item.event;
-  return '[' + SD_ID
-    + sdParam('eventId', ev.event?.id)
-    + sdParam('category', category(item))
-    + sdParam('origin', item.origin)
-    + sdParam('tenantId', nonEmpty(ev.cloud?.account?.id))
+  return SD_OPEN
+    + sdParam(' eventId="', ev.event?.id)
+    + sdParam(' category="', category(item))
+    + sdParam(' origin="', item.origin)
+    + sdParam(' tenantId="', nonEmpty(ev.cloud?.account?.id))
     + ']';
 }
 
@@ -130,8 +124,7 @@ export function createRfc3164Encoder(
   const middle = ' ' + headerToken(options.hostname, HOSTNAME_MAX) + ' ' + rfc3164Tag(options.appName) + ': ';
   return (item) => {
     const ev = item.event;
-    const t = Date.parse(ev['@timestamp']);
-    const stamp = rfc3164Timestamp(Number.isNaN(t) ? now() : new Date(t));
+    const stamp = rfc3164StampOf(ev['@timestamp']) ?? rfc3164Stamp(now());
     return pri[syslogSeverity(ev.event?.severity)] + stamp + middle + replaceFrameBreaking(payload(item));
   };
 }

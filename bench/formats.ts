@@ -1,0 +1,116 @@
+/**
+ * Formatting alone, on the peer-comparison load (FIELD-GUIDE section 8): 25,000 DeviceProcessEvents-like
+ * normalized events (host<i>, user<i>, "cmd.exe /c whoami <i>"), each encoded as a whole RFC 5424
+ * syslog message (header + payload, no framing) in CEF and LEEF, plus JSON and RAW for comparison.
+ * Floor measured in the same run: JSON.stringify of every normalized event. Each encoder's time includes
+ * Buffer.byteLength of its output (what a sink computes for octet counting).
+ *
+ * Target: >= 300,000 records/s for CEF and LEEF with the RFC 5424 header.
+ * Run: node dist/bench/formats.js [--runs N]
+ */
+import { createSyslogEncoder, type FormatOptions, type PayloadFormat } from '../shared/formats';
+import type { NormalizedEvent } from '../shared/model/event';
+import type { OutboundEvent } from '../shared/sinks/types';
+
+const COUNT = 25_000;
+const TARGET = 300_000;
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+
+export function buildEvents(): OutboundEvent[] {
+  const now = Date.now();
+  const out: OutboundEvent[] = [];
+  for (let i = 0; i < COUNT; i++) {
+    const ts = new Date(now - (COUNT - i) * 10).toISOString();
+    const original = {
+      time: ts, tenantId: 't', operationName: 'Publish', category: 'AdvancedHunting-DeviceProcessEvents', _TimeReceivedBySvc: ts,
+      properties: {
+        DeviceId: `d${i}`, DeviceName: `host${i}.contoso.com`, ActionType: 'ProcessCreated', FileName: 'cmd.exe',
+        FolderPath: 'C:\\Windows\\System32', SHA256: 'a'.repeat(64), ProcessCommandLine: `cmd.exe /c whoami ${i}`,
+        InitiatingProcessFileName: 'explorer.exe', AccountName: `user${i}`, ReportId: i, Timestamp: ts,
+      },
+    };
+    const event: NormalizedEvent = {
+      '@timestamp': ts,
+      message: `ProcessCreated cmd.exe on host${i}.contoso.com`,
+      event: {
+        kind: 'event', category: ['process'], type: ['start'], action: 'ProcessCreated',
+        dataset: 'm365_defender.deviceprocessevents', id: `d${i}-${i}-${ts}`.slice(0, 40), provider: 'DeviceProcessEvents', module: 'm365_defender',
+      },
+      observer: { vendor: 'Microsoft', product: 'Defender XDR' },
+      cloud: { account: { id: 't' }, provider: 'azure' },
+      host: { name: `host${i}.contoso.com`, id: `d${i}` },
+      user: { name: `user${i}` },
+      process: {
+        name: 'cmd.exe', executable: 'C:\\Windows\\System32\\cmd.exe', command_line: `cmd.exe /c whoami ${i}`,
+        hash: { sha256: 'a'.repeat(64) }, parent: { name: 'explorer.exe' },
+      },
+      file: { name: 'cmd.exe', path: 'C:\\Windows\\System32', hash: { sha256: 'a'.repeat(64) } },
+      m365_defender: { category: 'AdvancedHunting-DeviceProcessEvents', ActionType: 'ProcessCreated', ReportId: i },
+      forwarder: { provenance: { source: 'eventhub', messageIndex: Math.floor(i / 50), recordIndex: i % 50 } },
+    };
+    out.push({ event, original, origin: 'streaming' });
+  }
+  return out;
+}
+
+interface Row { name: string; ms: number; cpuMs: number; bytes: number }
+
+/**
+ * Encodes every event and takes its UTF-8 byte length, as a sink does for octet counting (this also
+ * flattens the concatenated string, so that cost is not deferred out of the measurement).
+ */
+function measure(name: string, events: readonly OutboundEvent[], encode: (e: OutboundEvent) => string): Row {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let bytes = 0;
+  for (let r = 0; r < RUNS + 1; r++) {
+    let total = 0;
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < events.length; i++) total += Buffer.byteLength(encode(events[i]), 'utf8');
+    const t1 = process.hrtime.bigint();
+    const c1 = process.cpuUsage(c0);
+    if (r > 0) { // run 0 warms the JIT up
+      times.push(Number(t1 - t0) / 1e6);
+      cpu.push((c1.user + c1.system) / 1000);
+    }
+    bytes = total;
+  }
+  if (bytes === 0) throw new Error('nothing encoded');
+  const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  return { name, ms: median(times), cpuMs: median(cpu), bytes };
+}
+
+function main(): void {
+  const events = buildEvents();
+  const syslog = { format: 'rfc5424' as const, appName: 'defender-forwarder', hostname: 'bench-host', facility: 16 };
+  const enc = (format: PayloadFormat) => createSyslogEncoder({ format, syslog } satisfies FormatOptions);
+
+  const floor = measure('floor: JSON.stringify(event)', events, (e) => JSON.stringify(e.event));
+  const rows = [
+    measure('rfc5424 + cef', events, enc('cef')),
+    measure('rfc5424 + leef', events, enc('leef')),
+    measure('rfc5424 + json', events, enc('json')),
+    measure('rfc5424 + raw', events, enc('raw')),
+    floor,
+  ];
+  const rss = process.resourceUsage().maxRSS / 1024;
+
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const num = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  console.log(`formats bench: ${num(COUNT)} DeviceProcessEvents-like events, median of ${RUNS} runs (after 1 warm-up), Node ${process.version}`);
+  console.log('(wall clock; "cpu ms" is this process\'s CPU time, the better figure when other work shares the cores)');
+  console.log(pad('encoder', 30) + pad('ms', 9) + pad('cpu ms', 9) + pad('records/s', 12) + pad('MB/s', 9) + pad('avg bytes', 11) + pad('vs floor', 10) + 'target');
+  for (const r of rows) {
+    const rps = COUNT / (r.ms / 1000);
+    const target = r.name.includes('cef') || r.name.includes('leef') ? (rps >= TARGET ? `>= ${num(TARGET)} ok` : `< ${num(TARGET)} MISSED`) : '';
+    console.log(
+      pad(r.name, 30) + pad(num(r.ms, 1), 9) + pad(num(r.cpuMs, 1), 9) + pad(num(rps), 12) + pad(num(r.bytes / 1e6 / (r.ms / 1000), 1), 9)
+        + pad(num(r.bytes / COUNT), 11) + pad(num(r.ms / floor.ms, 2) + 'x', 10) + target,
+    );
+  }
+  console.log(`peak RSS: ${num(rss, 0)} MB`);
+}
+
+if (require.main === module) main();
