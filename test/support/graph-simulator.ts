@@ -204,6 +204,11 @@ export class GraphSimulator {
     for (let i = 0; i < count; i++) this.injected.push({ status, ...options });
   }
 
+  /** Drops injected answers not used yet. */
+  clearInjected(): void {
+    this.injected.length = 0;
+  }
+
   /** Collection requests only (not counting answered errors unless asked). */
   collectionRequests(filter: { tenantId?: string; resource?: SimResource; status?: number } = {}): SimRequest[] {
     return this.requests.filter((r) => r.resource !== undefined
