@@ -15,7 +15,7 @@ import { createGraphCredential, GraphTokenProvider } from '../../shared/auth/gra
 import type { GraphTenantConfig } from '../../shared/auth/tenants';
 import { ConfigError } from '../../shared/config/env';
 import { MemoryLogger } from '../../shared/observability/log';
-import { CertificateFormatError, KeyVaultSecretResolver, SecretNotFoundError } from '../../shared/secrets/keyvault';
+import { CertificateFormatError, KeyVaultAccessDeniedError, KeyVaultSecretResolver, SecretNotFoundError } from '../../shared/secrets/keyvault';
 import { IdentityProviderDouble, type IdpEndpoint } from '../support/identity-provider';
 import { KeyVaultDouble } from '../support/keyvault-double';
 import { createTestPki, type CertificateMaterial, type TestPki } from '../support/tls-ca';
@@ -166,6 +166,16 @@ describe('Graph credential from Key Vault (real SDK clients, HTTPS doubles)', ()
     const err = await rejects(resolver().getCertificatePem('no-such-cert'), SecretNotFoundError);
     assert.equal(err.kind, 'certificate');
     assert.match(err.message, /has no certificate named "no-such-cert"\. Fix: az keyvault certificate import --vault-name \S+ --name no-such-cert --file/);
+  });
+
+  it('no role on the vault (403 ForbiddenByRbac) -> KeyVaultAccessDeniedError naming the role, not retried', async () => {
+    kv.setSecret('locked-secret', 'whatever');
+    kv.denyAccess('locked-secret');
+    const kvStart = kv.requests.length;
+    const err = await rejects(resolver().getSecret('locked-secret'), KeyVaultAccessDeniedError);
+    assert.equal(err.code, 'Forbidden');
+    assert.match(err.message, /^Key Vault \S+ denied reading "locked-secret" \(Forbidden\): Caller is not authorized to perform action on resource\..*Fix: grant the Function App's managed identity the "Key Vault Secrets User" role/s);
+    assert.deepEqual(kv.requests.slice(kvStart).filter((r) => r.authenticated).map((r) => r.status), [403]);
   });
 
   it('a PKCS#12 certificate secret -> CertificateFormatError asking for PEM', async () => {

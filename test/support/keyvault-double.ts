@@ -43,6 +43,8 @@ export class KeyVaultDouble {
   /** Every request: method, path (no query), status. */
   readonly requests: Array<{ method: string; path: string; status: number; authenticated: boolean }> = [];
   private readonly secrets = new Map<string, StoredVersion[]>();
+  /** Secret names the caller's identity has no role for (403 ForbiddenByRbac). */
+  private readonly denied = new Set<string>();
   private fault: Fault | undefined;
   private port = 0;
 
@@ -84,6 +86,9 @@ export class KeyVaultDouble {
   }
 
   deleteSecret(name: string): void { this.secrets.delete(name.toLowerCase()); }
+
+  /** Reads of `name` get 403 as when the identity lacks the Key Vault Secrets User role. */
+  denyAccess(name: string): void { this.denied.add(name.toLowerCase()); }
 
   /** The next `times` authenticated requests fail with `status` (429 or 503 as Key Vault throttles). */
   failNext(status: number, times = 1, retryAfterSeconds?: number): void {
@@ -139,6 +144,10 @@ export class KeyVaultDouble {
     const parts = url.pathname.split('/').filter(Boolean);
     if (method === 'GET' && parts[0] === 'secrets' && (parts.length === 2 || parts.length === 3)) {
       this.counts.secret++;
+      if (this.denied.has(parts[1]!.toLowerCase())) {
+        reply(403, { error: { code: 'Forbidden', message: `Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nAction: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\r\nResource: '/secrets/${parts[1]}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: ${this.vaultUrl};location=westeurope`, innererror: { code: 'ForbiddenByRbac' } } });
+        return;
+      }
       const found = this.find(parts[1]!, parts[2]);
       if (!found) {
         reply(404, { error: { code: 'SecretNotFound', message: `A secret with (name/id) ${parts.slice(1).join('/')} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182` } });
