@@ -79,7 +79,8 @@ const F = Object.fromEntries(
 
 /** Appends ` key=value` for a string value, cut to the key's dictionary length. */
 function str(out: string, f: Field, value: string | undefined): string {
-  if (value === undefined || value === '') return out;
+  // typeof, not just undefined: a null or a number from a sloppy producer must not throw here.
+  if (typeof value !== 'string' || value === '') return out;
   return out + f.prefix + escapeCefValue(value.length > f.max ? truncate(value, f.max) : value);
 }
 
@@ -89,7 +90,7 @@ function int(out: string, f: Field, value: number | undefined): string {
 
 /** ` csN=value csNLabel=label`: the label only goes out with a value. */
 function custom(out: string, f: Field, value: string | undefined, label: string): string {
-  return value === undefined || value === '' ? out : str(out, f, value) + label;
+  return typeof value !== 'string' || value === '' ? out : str(out, f, value) + label;
 }
 
 const LABEL = {
@@ -104,8 +105,8 @@ const LABEL = {
 export function encodeCef(item: OutboundEvent): string {
   const ev = item.event;
   const e = ev.event;
-  const head = 'CEF:0|' + escapeCefHeader(ev.observer?.vendor ?? 'Microsoft', CEF_HEADER_LIMITS.vendor)
-    + '|' + escapeCefHeader(ev.observer?.product ?? 'Defender XDR', CEF_HEADER_LIMITS.product)
+  const head = 'CEF:0|' + escapeCefHeader(nonEmpty(ev.observer?.vendor) ?? 'Microsoft', CEF_HEADER_LIMITS.vendor)
+    + '|' + escapeCefHeader(nonEmpty(ev.observer?.product) ?? 'Defender XDR', CEF_HEADER_LIMITS.product)
     + '|' + CEF_DEVICE_VERSION
     + '|' + escapeCefHeader(signatureId(item), CEF_HEADER_LIMITS.signatureId)
     + '|' + escapeCefHeader(summary(item), CEF_HEADER_LIMITS.name)
@@ -183,7 +184,7 @@ export function encodeCef(item: OutboundEvent): string {
   }
   x = custom(x, F.cs5, ev.cloud?.account?.id, LABEL.cs5);
   const techniques = ev.threat?.technique?.id;
-  if (techniques && techniques.length > 0) x = custom(x, F.cs6, techniques.join(','), LABEL.cs6);
+  if (Array.isArray(techniques) && techniques.length > 0) x = custom(x, F.cs6, techniques.join(','), LABEL.cs6);
 
   return head + (hasRt || x === '' ? x : x.slice(1));
 }

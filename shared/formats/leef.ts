@@ -58,7 +58,7 @@ export function leefHeaderField(value: string, max: number): string {
 const P = Object.fromEntries(Object.keys(LEEF_KEYS).map((k) => [k, '\t' + k + '='])) as Record<LeefKey, string>;
 
 function str(out: string, prefix: string, value: string | undefined): string {
-  return value === undefined || value === '' ? out : out + prefix + leefValue(value);
+  return typeof value !== 'string' || value === '' ? out : out + prefix + leefValue(value);
 }
 
 function int(out: string, prefix: string, value: number | undefined): string {
@@ -68,8 +68,8 @@ function int(out: string, prefix: string, value: number | undefined): string {
 export function encodeLeef(item: OutboundEvent): string {
   const ev = item.event;
   const e = ev.event;
-  const head = 'LEEF:2.0|' + leefHeaderField(ev.observer?.vendor ?? 'Microsoft', HEADER_MAX)
-    + '|' + leefHeaderField(ev.observer?.product ?? 'Defender XDR', HEADER_MAX)
+  const head = 'LEEF:2.0|' + leefHeaderField(nonEmpty(ev.observer?.vendor) ?? 'Microsoft', HEADER_MAX)
+    + '|' + leefHeaderField(nonEmpty(ev.observer?.product) ?? 'Defender XDR', HEADER_MAX)
     + '|' + LEEF_DEVICE_VERSION
     + '|' + leefHeaderField(signatureId(item), EVENT_ID_MAX)
     + '|x09|';
@@ -93,7 +93,7 @@ export function encodeLeef(item: OutboundEvent): string {
   const proc = ev.process;
   const user = ev.user ?? proc?.user;
   if (user) {
-    x = str(x, P.usrName, user.name === undefined ? undefined : truncate(user.name, USRNAME_MAX));
+    x = str(x, P.usrName, typeof user.name === 'string' ? truncate(user.name, USRNAME_MAX) : undefined);
     x = str(x, P.domain, user.domain);
     x = str(x, P.userId, user.id);
   }
@@ -125,7 +125,7 @@ export function encodeLeef(item: OutboundEvent): string {
   }
   x = str(x, P.tenantId, ev.cloud?.account?.id);
   const techniques = ev.threat?.technique?.id;
-  if (techniques && techniques.length > 0) x = str(x, P.mitreTechniques, techniques.join(','));
+  if (Array.isArray(techniques) && techniques.length > 0) x = str(x, P.mitreTechniques, techniques.join(','));
 
   return head + (devTime === undefined ? x.slice(1) : x);
 }

@@ -60,7 +60,7 @@ export function truncate(value: string, max: number): string {
  * must never get in.
  */
 export function headerToken(value: string | undefined, max: number): string {
-  if (value === undefined || value === '') return '-';
+  if (typeof value !== 'string' || value === '') return '-';
   const clean = NOT_PRINTUSASCII.test(value) ? value.replace(NOT_PRINTUSASCII_G, '_') : value;
   return truncate(clean, max);
 }

@@ -82,7 +82,7 @@ export function escapeSdValue(value: string): string {
 
 /** ` name="value"`, or nothing without a value. `prefix` is ` name="`. */
 function sdParam(prefix: string, value: string | undefined): string {
-  return value === undefined || value === '' ? '' : prefix + escapeSdValue(value) + '"';
+  return typeof value !== 'string' || value === '' ? '' : prefix + escapeSdValue(value) + '"';
 }
 
 const SD_OPEN = '[' + SD_ID;

@@ -244,12 +244,34 @@ test('hostile header settings given in code are made safe; the SD and MSG stay i
   assert.equal(n.content, encodePayload(item, 'leef'));
 });
 
-test('a raw original holding a bare line break text is still one message', () => {
-  // Not reachable through JSON.stringify; guards the last line of defence in the syslog encoder.
-  const item = hostileItem('x');
+test('json under rfc5424: a critical event gets PRI local0.crit and stays one line', () => {
+  const item = hostileItem('x\r\n');
   item.event.event.severity = 99;
   const options: FormatOptions = { format: 'json', syslog: { format: 'rfc5424', appName: 'a', hostname: 'h', facility: 16 } };
   const text = createSyslogEncoder(options)(item);
   assertNoFrameBreak(text, 'json');
   assert.equal(parseRfc5424(text).pri, 16 * 8 + 2);
+});
+
+test('sloppy producer values (null, numbers, non-arrays) neither throw nor break the framing', () => {
+  const item = hostileItem('x');
+  const loose = item.event as unknown as Record<string, any>;
+  loose.host.name = null;
+  loose.user.name = 42;
+  loose.process.command_line = null;
+  loose.threat.technique.id = 'T1059';
+  loose.observer.product = null;
+  loose.cloud.account.id = null;
+  for (const format of PAYLOAD_FORMATS) {
+    for (const header of ['rfc5424', 'rfc3164'] as const) {
+      const text = createSyslogEncoder({ format, syslog: { format: header, appName: 'a', hostname: 'h', facility: 16 } })(item);
+      assertNoFrameBreak(text, `${header} ${format}`);
+    }
+  }
+  const cef = parseCef(encodePayload(item, 'cef'));
+  assert.equal(cef.product, 'Defender XDR');
+  assert.equal(cef.ext.has('shost'), false);
+  assert.equal(cef.ext.has('cs1'), false);
+  assert.equal(cef.ext.has('cs6'), false);
+  assert.equal(parseLeef(encodePayload(item, 'leef')).attrs.has('resource'), false);
 });
