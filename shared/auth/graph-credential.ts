@@ -103,6 +103,11 @@ class ReloadableGraphCredential implements TokenCredential {
     }
   }
 
+  /** Drops the SDK credential and with it MSAL's token cache: the next getToken asks Entra again. */
+  invalidate(): void {
+    this.credential = undefined;
+  }
+
   private async current(bypassCache = false): Promise<{ fingerprint: string; sdk: TokenCredential }> {
     if (!this.material) {
       const p = this.load(bypassCache);
@@ -189,6 +194,16 @@ export class GraphTokenProvider {
 
   constructor(private readonly credential: TokenCredential, graphBaseUrl: string, private readonly options: GraphTokenProviderOptions = {}) {
     this.scope = graphScope(graphBaseUrl);
+  }
+
+  /**
+   * Forget the cached token, e.g. after Graph answered 401 InvalidAuthenticationToken for a token the
+   * SDK still considers valid (revoked, clock skew). Only credentials made by createGraphCredential
+   * support it; for others it does nothing.
+   */
+  invalidate(): void {
+    const c = this.credential as Partial<{ invalidate(): void }>;
+    if (typeof c.invalidate === 'function') c.invalidate();
   }
 
   async getToken(): Promise<string> {

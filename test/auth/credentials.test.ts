@@ -333,6 +333,17 @@ describe('Graph credential from Key Vault (real SDK clients, HTTPS doubles)', ()
     }
   });
 
+  it('invalidate() makes the next getToken fetch a new token (after a 401 from Graph)', async () => {
+    const tokens = provider({ tenantId: TENANT, clientId: CLIENT, plainSecret: SECRET }, undefined);
+    const first = await tokens.getToken();
+    assert.equal(await tokens.getToken(), first);
+    const c0 = counts();
+    tokens.invalidate();
+    const second = await tokens.getToken();
+    assert.notEqual(second, first);
+    assert.equal(delta(c0).token, 1);
+  });
+
   it('Graph rejects a token without the app role with 403', async () => {
     idp.registerApp({ tenantId: TENANT, clientId: '0f5b2d9e-8888-4a1b-8c3d-abcdefabcdef', secrets: [SECRET], roles: ['SecurityAlert.Read.All'] });
     const token = await provider({ tenantId: TENANT, clientId: '0f5b2d9e-8888-4a1b-8c3d-abcdefabcdef', plainSecret: SECRET }, undefined).getToken();
