@@ -33,7 +33,7 @@ import type { SyslogHeaderOptions } from './types';
 import { category, messageId, nonEmpty } from './fields';
 import { headerToken } from './sanitize';
 import { syslogSeverity } from './severity';
-import { rfc3164Stamp, rfc3164StampOf } from './time';
+import { isCanonicalIso, rfc3164Stamp, rfc3164StampOf } from './time';
 
 export const SD_ID = 'defender@32473';
 export const APP_NAME_MAX = 48;
@@ -56,6 +56,7 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2
 /** RFC 5424 TIMESTAMP from an ISO 8601 string: at most 6 fraction digits, `-` when unusable. */
 export function rfc5424Timestamp(iso: string | undefined): string {
   if (typeof iso !== 'string') return '-';
+  if (isCanonicalIso(iso)) return iso; // the normalizer's form: 3 fraction digits, nothing to do
   const m = RFC3339.exec(iso);
   if (m) {
     const frac = m[2];
@@ -87,12 +88,21 @@ function sdParam(prefix: string, value: string | undefined): string {
 
 const SD_OPEN = '[' + SD_ID;
 
+function originParam(origin: string): string {
+  switch (origin) {
+    case 'streaming': return ' origin="streaming"';
+    case 'incident': return ' origin="incident"';
+    case 'alert': return ' origin="alert"';
+    default: return sdParam(' origin="', origin);
+  }
+}
+
 export function structuredData(item: OutboundEvent): string {
   const ev = item.event;
   return SD_OPEN
     + sdParam(' eventId="', ev.event?.id)
     + sdParam(' category="', category(item))
-    + sdParam(' origin="', item.origin)
+    + originParam(item.origin)
     + sdParam(' tenantId="', nonEmpty(ev.cloud?.account?.id))
     + ']';
 }
