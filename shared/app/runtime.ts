@@ -1,6 +1,7 @@
 import { readBoolean, type SettingsSource } from '../config/env';
 import type { DeadLetterEntry, DeadLetterStore } from '../deadletter/types';
 import { createSinks } from '../delivery/destinations';
+import { serializeEvent } from '../model/serialize';
 import type { StreamingNormalizeOptions } from '../normalize/streaming';
 import type { Logger } from '../observability/log';
 import type { OutboundEvent, Sink } from '../sinks/types';
@@ -54,7 +55,7 @@ export class LoggingDeadLetterStore implements DeadLetterStore {
 }
 
 function encodeJson(item: OutboundEvent): string {
-  return JSON.stringify(item.event);
+  return serializeEvent(item.event);
 }
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {

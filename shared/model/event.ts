@@ -81,6 +81,13 @@ export interface EcsEndpoint {
   geo?: { country_iso_code?: string; city_name?: string; region_name?: string };
 }
 
+/**
+ * The JSON text of `m365_defender.properties`, computed once while normalizing (the event id hashes it)
+ * so that serializing the event never walks the large, by then cache-cold, properties object again.
+ * A symbol key: JSON.stringify ignores it, so the event's JSON is the same with or without it.
+ */
+export const PROPERTIES_JSON: unique symbol = Symbol('m365_defender.properties JSON');
+
 export interface NormalizedEvent {
   '@timestamp': string;
   message?: string;
@@ -115,10 +122,12 @@ export interface NormalizedEvent {
   rule?: { name?: string; id?: string; description?: string };
   related?: { ip?: string[]; user?: string[]; hosts?: string[]; hash?: string[] };
   /**
-   * Source-specific detail that has no ECS home, under Elastic's own prefix: the table name, the raw
-   * ActionType, decoded JSON fields (AdditionalFields, ...) and timestamps at full 7-digit precision.
+   * Source-specific detail that has no ECS home, under Elastic's own prefix: the table, envelope times
+   * and timestamps at full 7-digit precision, `properties` (every column exactly as received) and
+   * `decoded` (the JSON-encoded columns such as AdditionalFields, decoded).
    */
   m365_defender: Record<string, unknown>;
   /** Where the record came from. Not an ECS field; SIEMs index it as an object. */
   forwarder: { provenance: Provenance };
+  [PROPERTIES_JSON]?: string;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { NormalizedEvent, Provenance } from '../model/event';
+import { PROPERTIES_JSON, type NormalizedEvent, type Provenance } from '../model/event';
 import { decodeJson, isoTime, str } from './coerce';
 import { relate, type Props } from './ecs';
 import { GENERIC_TABLE, TABLES } from './tables';
@@ -48,33 +48,24 @@ export function validateRecord(value: unknown): DefenderRecord | string {
 }
 
 /**
- * A copy of the properties with JSON-encoded columns decoded. Spread (not Object.assign) so that an
- * own `__proto__` key stays a plain data property instead of replacing the copy's prototype.
+ * The JSON-encoded columns, decoded. Known tables decode the documented columns; unknown tables decode
+ * any string that looks like a JSON object or array. Keys are set with defineProperty so a column named
+ * `__proto__` stays a plain data property.
  */
-function decodedProperties(p: Props, known: boolean): Props {
-  let copy: Props | undefined;
-  if (known) {
-    for (const col of JSON_COLUMNS) {
-      const v = p[col];
-      if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(p, col)) {
-        const d = decodeJson(v);
-        if (d !== v) (copy ??= { ...p })[col] = d === undefined ? null : d;
-      }
-    }
-    return copy ?? p;
-  }
-  // Unknown tables: any string that looks like a JSON object or array is decoded.
-  for (const col of Object.keys(p)) {
+function decodedColumns(p: Props, known: boolean): Props | undefined {
+  let decoded: Props | undefined;
+  const cols = known ? JSON_COLUMNS : Object.keys(p);
+  for (const col of cols) {
     const v = p[col];
-    if (typeof v === 'string' && v.length > 1 && (v.charCodeAt(0) === 123 || v.charCodeAt(0) === 91)) {
-      const d = decodeJson(v);
-      if (d !== v) {
-        copy ??= { ...p };
-        Object.defineProperty(copy, col, { value: d === undefined ? null : d, enumerable: true, writable: true, configurable: true });
-      }
-    }
+    if (v === undefined || v === null || (!known && (typeof v !== 'string' || v.length < 2 || (v.charCodeAt(0) !== 123 && v.charCodeAt(0) !== 91)))) continue;
+    if (!Object.prototype.hasOwnProperty.call(p, col)) continue;
+    const d = decodeJson(v);
+    if (d === undefined || (typeof v === 'string' && d === v)) continue;
+    decoded ??= {};
+    if (known) decoded[col] = d;
+    else Object.defineProperty(decoded, col, { value: d, enumerable: true, writable: true, configurable: true });
   }
-  return copy ?? p;
+  return decoded;
 }
 
 /**
@@ -82,8 +73,8 @@ function decodedProperties(p: Props, known: boolean): Props {
  * duplicates of at-least-once delivery), different rows get different ids. The envelope `time` is left
  * out on purpose: a re-export of the same row must keep its id.
  */
-export function streamingEventId(category: string, tenantId: string, properties: Props): string {
-  return createHash('sha256').update(`${category}\u001f${tenantId}\u001f${JSON.stringify(properties)}`).digest('hex').slice(0, 32);
+export function streamingEventId(category: string, tenantId: string, propertiesJson: string): string {
+  return createHash('sha256').update(category).update('\u001f').update(tenantId).update('\u001f').update(propertiesJson).digest('hex').slice(0, 32);
 }
 
 function summary(table: string, ev: NormalizedEvent): string {
@@ -106,6 +97,7 @@ export function normalizeStreamingRecord(record: DefenderRecord, provenance: Pro
   const rawTimestamp = typeof p.Timestamp === 'string' ? p.Timestamp : undefined;
   const envelopeTime = typeof envelope.time === 'string' ? envelope.time : undefined;
   const timestamp = isoTime(rawTimestamp) ?? isoTime(envelopeTime) ?? new Date().toISOString();
+  const propertiesJson = JSON.stringify(p);
 
   const ev: NormalizedEvent = {
     '@timestamp': timestamp,
@@ -115,7 +107,7 @@ export function normalizeStreamingRecord(record: DefenderRecord, provenance: Pro
       type: mapping?.type ? mapping.type(action) : ['info'],
       action,
       dataset: `m365_defender.${table.toLowerCase()}`,
-      id: streamingEventId(category, tenantId, p),
+      id: streamingEventId(category, tenantId, propertiesJson),
       created: isoTime(envelopeTime),
       provider: table,
       module: 'm365_defender',
@@ -131,9 +123,11 @@ export function normalizeStreamingRecord(record: DefenderRecord, provenance: Pro
       timestamp: rawTimestamp,
       time_received_by_svc: str(envelope._TimeReceivedBySvc),
       report_id: str(p.ReportId),
-      properties: decodedProperties(p, mapping !== undefined),
+      decoded: decodedColumns(p, mapping !== undefined),
+      properties: p,
     },
     forwarder: { provenance },
+    [PROPERTIES_JSON]: propertiesJson,
   };
   if (ev.event.category) ev.event.category = ev.event.category.slice();
   (mapping ?? GENERIC_TABLE).map(p, ev);

@@ -56,8 +56,9 @@ test('__proto__ and constructor keys cannot pollute prototypes', () => {
     const out = JSON.parse(JSON.stringify(event));
     assert.ok(Object.prototype.hasOwnProperty.call(out.m365_defender.properties, '__proto__'), 'the hostile key is kept as data');
   }
-  const props = r.events[0].event.m365_defender.properties as Record<string, unknown>;
-  assert.equal(Object.getPrototypeOf(props.Nested), Object.prototype);
+  const decoded = r.events[0].event.m365_defender.decoded as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(decoded.Nested), Object.prototype);
+  assert.ok(Object.prototype.hasOwnProperty.call(decoded.Nested, '__proto__'));
 });
 
 test('deep nesting is reported for that record, kept with its message body, and does not stop the batch', () => {

