@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { createRuntime } from '../../shared/app/runtime';
 import { ConfigError } from '../../shared/config/env';
+import type { Provenance } from '../../shared/model/event';
 import type { Logger } from '../../shared/observability/log';
 import { processStreamingMessages } from '../../shared/pipeline/streaming';
 import { readMessagesFromFile } from '../../shared/sources/files';
@@ -21,16 +22,25 @@ Exit status: 0 only when every record was delivered; 1 when any record failed to
 dead-lettered; 2 on a usage or configuration error.
 
 Options:
-  -h, --help    show this help
+  -v, --verbose   log delivery details (info level) to standard error
+  -h, --help      show this help
 `;
 
 /** Messages per pipeline chunk: large enough for throughput, small enough to bound memory. */
 const CHUNK_MESSAGES = 200;
 
-function stderrLogger(io: CliIo): Logger {
+/** Bad records reported one line each, up to this many; the summary always counts all. */
+const MAX_REPORTED = 1000;
+
+export function stderrLogger(io: CliIo, verbose: boolean): Logger {
   const line = (level: string, m: string, p?: Record<string, unknown>) =>
     io.stderr.write(`${level}: ${m}${p && Object.keys(p).length ? ' ' + JSON.stringify(p) : ''}\n`);
-  return { info: (m, p) => line('info', m, p), warn: (m, p) => line('warn', m, p), error: (m, p) => line('error', m, p) };
+  return { info: (m, p) => { if (verbose) line('info', m, p); }, warn: (m, p) => line('warn', m, p), error: (m, p) => line('error', m, p) };
+}
+
+function where(p: Provenance): string {
+  const at = p.file ?? p.source;
+  return `${at}${p.line !== undefined ? `:${p.line}` : ''}${p.recordIndex !== undefined ? ` record ${p.recordIndex}` : ''}`;
 }
 
 export const command: CliCommand = {
@@ -42,6 +52,8 @@ export const command: CliCommand = {
       io.stdout.write(USAGE);
       return 0;
     }
+    const verbose = args.includes('-v') || args.includes('--verbose');
+    args = args.filter((a) => a !== '-v' && a !== '--verbose');
     const unknown = args.find((a) => a.startsWith('-') && a !== '-');
     if (unknown) {
       io.stderr.write(`replay: unknown option ${unknown}\n\n${USAGE}`);
@@ -58,7 +70,7 @@ export const command: CliCommand = {
         return 2;
       }
     }
-    const logger = stderrLogger(io);
+    const logger = stderrLogger(io, verbose);
     let runtime;
     try {
       runtime = await createRuntime({ env: io.env, mode: 'cli', logger, stdout: io.stdout });
@@ -89,6 +101,10 @@ export const command: CliCommand = {
           totals.records += batch.records;
           totals.events += batch.events.length;
           totals.parseErrors += batch.failures.length;
+          for (const f of batch.failures) {
+            if (totals.parseErrors - batch.failures.length + batch.failures.indexOf(f) >= MAX_REPORTED) break;
+            io.stderr.write(`${io.isTTY ? '\r\x1b[K' : ''}replay: bad record at ${where(f.provenance)}: ${f.reason} (dead-lettered)\n`);
+          }
           if (batch.failures.length) await runtime.deadLetter(batch.failures);
           if (batch.events.length) {
             const r = await runtime.deliver(batch.events);

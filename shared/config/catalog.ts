@@ -52,6 +52,10 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'AzureWebJobsStorage__clientId', scope: 'app', description: 'Client id of the user-assigned identity used for storage.' },
   { name: 'DEADLETTER_CONTAINER', scope: 'app', default: 'deadletter', description: 'Blob container of the dead-letter store.' },
   { name: 'DEADLETTER_DIR', scope: 'local', default: './deadletter', description: 'Local dead-letter folder, used when no storage is configured (CLI).' },
+  { name: 'DEADLETTER_REDRIVE_BUDGET_SECONDS', scope: 'app', default: '600', description: 'A redrive run starts no new dead-letter unit after this long.' },
+  { name: 'AzureWebJobsStorage__blobServiceUri', scope: 'app', description: 'Blob endpoint of the storage account (identity-based, instead of __accountName).' },
+  { name: 'AzureWebJobsStorage__queueServiceUri', scope: 'app', description: 'Queue endpoint of the storage account (identity-based).' },
+  { name: 'AzureWebJobsStorage__tableServiceUri', scope: 'app', description: 'Table endpoint of the storage account (identity-based).' },
   { name: 'DEADLETTER_REDRIVE_SCHEDULE', scope: 'app', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the dead-letter redrive.' },
   // Graph polling
   { name: 'GRAPH_TENANT_ID', scope: 'app', description: 'Entra tenant id to poll (single-tenant setup).' },

@@ -1,25 +1,34 @@
 import { ConfigError, readString, type SettingsSource } from '../config/env';
+import { createSyslogEncoder, parseFormatOptions, payloadEncoder } from '../formats';
 import type { Logger } from '../observability/log';
+import type { SecretSource } from '../secrets/keyvault';
+import { ElasticBulkSink, parseElasticBulkOptions } from '../sinks/elastic-bulk';
+import { HttpSink, parseHttpSinkOptions } from '../sinks/http';
+import { parseSplunkHecOptions, SplunkHecSink } from '../sinks/splunk-hec';
 import { StreamSink } from '../sinks/stdout';
-import type { OutboundEvent, Sink } from '../sinks/types';
+import { parseSyslogSinkOptions, SyslogSink } from '../sinks/syslog';
+import type { Sink } from '../sinks/types';
 
 /**
  * DESTINATION: a comma-separated list of destination URLs; every event fans out to all of them.
- * Each scheme's sink parses its own options from the settings.
+ * The scheme picks the sink; each sink parses the settings it owns. Secrets (collector token, client
+ * certificate) come from Key Vault when their *_SECRET_NAME setting is given.
  */
 
 export interface DestinationDeps {
   env: SettingsSource;
   logger: Logger;
-  /** Payload encoder chosen by OUTPUT_FORMAT. */
-  encode: (item: OutboundEvent) => string;
+  /** Where `stdout` writes (the CLI's standard output). */
   stdout: NodeJS.WritableStream;
+  /** Key Vault, when KEY_VAULT_URL is set. */
+  secrets?: SecretSource;
+  mode: 'function' | 'cli';
 }
 
 export function parseDestinationList(env: SettingsSource, required: boolean): string[] {
   const raw = readString(env, 'DESTINATION');
   if (raw === undefined) {
-    if (required) throw new ConfigError('DESTINATION', 'is required in the Function App (for example syslog+tls://siem.contoso.com:6514 or https://collector/ingest)');
+    if (required) throw new ConfigError('DESTINATION', 'is required in the Function App (for example syslog+tls://siem.contoso.com:6514 or https://collector.contoso.com/ingest)');
     return ['stdout'];
   }
   const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -27,6 +36,7 @@ export function parseDestinationList(env: SettingsSource, required: boolean): st
   return list;
 }
 
+/** A destination for logs: credentials and query strings removed. */
 export function redactUrl(spec: string): string {
   try {
     const u = new URL(spec);
@@ -38,17 +48,48 @@ export function redactUrl(spec: string): string {
   }
 }
 
-export function createSink(spec: string, deps: DestinationDeps): Sink {
-  if (spec === 'stdout') return new StreamSink(deps.stdout, deps.encode);
+function secretGetter(deps: DestinationDeps, setting: string): (() => Promise<string>) | undefined {
+  const name = readString(deps.env, setting);
+  if (name === undefined) return undefined;
+  const secrets = deps.secrets;
+  if (!secrets) throw new ConfigError('KEY_VAULT_URL', `is required because ${setting} names a Key Vault secret ("${name}")`);
+  return () => secrets.getSecret(name);
+}
+
+export async function createSink(spec: string, deps: DestinationDeps): Promise<Sink> {
+  const { env, logger } = deps;
+  if (spec === 'stdout') return new StreamSink(deps.stdout, payloadEncoder(parseFormatOptions(env).format));
   let url: URL;
   try {
     url = new URL(spec);
   } catch {
     throw new ConfigError('DESTINATION', `"${redactUrl(spec)}" is not a URL`);
   }
-  throw new ConfigError('DESTINATION', `scheme "${url.protocol}" is not supported (use syslog+udp, syslog+tcp, syslog+tls, http, https, splunk+http(s), elastic+http(s) or stdout)`);
+  const scheme = url.protocol.replace(/:$/, '').toLowerCase();
+  const formats = parseFormatOptions(env);
+  if (scheme.startsWith('syslog+')) {
+    const certSecret = secretGetter(deps, 'DESTINATION_CLIENT_CERT_SECRET_NAME');
+    const clientCertificatePem = certSecret ? await certSecret() : undefined;
+    return new SyslogSink(parseSyslogSinkOptions(url, env, createSyslogEncoder(formats), logger, { clientCertificatePem }));
+  }
+  const encode = payloadEncoder(formats.format);
+  const getToken = secretGetter(deps, 'DESTINATION_TOKEN_SECRET_NAME');
+  if (deps.mode === 'function' && !getToken && readString(env, 'DESTINATION_TOKEN') !== undefined) {
+    logger.warn('DESTINATION_TOKEN holds a plain collector token: for local development only; use DESTINATION_TOKEN_SECRET_NAME with Key Vault in Azure');
+  }
+  if (scheme === 'http' || scheme === 'https') return new HttpSink(parseHttpSinkOptions(url, env, encode, getToken, logger));
+  if (scheme === 'splunk+http' || scheme === 'splunk+https') return new SplunkHecSink(parseSplunkHecOptions(url, env, encode, getToken, logger));
+  if (scheme === 'elastic+http' || scheme === 'elastic+https') return new ElasticBulkSink(parseElasticBulkOptions(url, env, encode, getToken, logger));
+  throw new ConfigError('DESTINATION', `scheme "${scheme}" of ${redactUrl(spec)} is not supported (use syslog+udp, syslog+tcp, syslog+tls, http, https, splunk+http(s), elastic+http(s) or stdout)`);
 }
 
-export function createSinks(deps: DestinationDeps, required: boolean): Sink[] {
-  return parseDestinationList(deps.env, required).map((spec) => createSink(spec, deps));
+export async function createSinks(deps: DestinationDeps, required: boolean): Promise<Sink[]> {
+  const sinks: Sink[] = [];
+  try {
+    for (const spec of parseDestinationList(deps.env, required)) sinks.push(await createSink(spec, deps));
+  } catch (err) {
+    await Promise.all(sinks.map((s) => s.close().catch(() => undefined)));
+    throw err;
+  }
+  return sinks;
 }
