@@ -32,7 +32,7 @@ import type { OutboundEvent } from '../sinks/types';
 import { CEF_HEADER_LIMITS, CEF_KEYS, type CefKey } from './reference/cef-keys';
 import { bestHash, category, ipVersion, nonEmpty, signatureId, summary, validPort } from './fields';
 import { cefSeverity } from './severity';
-import { truncate } from './sanitize';
+import { memoLast, truncate } from './sanitize';
 import { epochMs } from './time';
 
 export const CEF_DEVICE_VERSION = '1.0';
@@ -93,6 +93,14 @@ function custom(out: string, f: Field, value: string | undefined, label: string)
   return typeof value !== 'string' || value === '' ? out : str(out, f, value) + label;
 }
 
+// Values that repeat from one event to the next (see memoLast).
+const vendorField = memoLast((v) => escapeCefHeader(v, CEF_HEADER_LIMITS.vendor));
+const productField = memoLast((v) => escapeCefHeader(v, CEF_HEADER_LIMITS.product));
+const signatureField = memoLast((v) => escapeCefHeader(v, CEF_HEADER_LIMITS.signatureId));
+const catValue = memoLast((v) => str('', F.cat, v));
+const actValue = memoLast((v) => str('', F.act, v));
+const tenantValue = memoLast((v) => custom('', F.cs5, v, LABEL.cs5));
+
 const LABEL = {
   cs1: ' cs1Label=Command Line',
   cs2: ' cs2Label=Parent Process Name',
@@ -105,10 +113,10 @@ const LABEL = {
 export function encodeCef(item: OutboundEvent): string {
   const ev = item.event;
   const e = ev.event;
-  const head = 'CEF:0|' + escapeCefHeader(nonEmpty(ev.observer?.vendor) ?? 'Microsoft', CEF_HEADER_LIMITS.vendor)
-    + '|' + escapeCefHeader(nonEmpty(ev.observer?.product) ?? 'Defender XDR', CEF_HEADER_LIMITS.product)
+  const head = 'CEF:0|' + vendorField(nonEmpty(ev.observer?.vendor) ?? 'Microsoft')
+    + '|' + productField(nonEmpty(ev.observer?.product) ?? 'Defender XDR')
     + '|' + CEF_DEVICE_VERSION
-    + '|' + escapeCefHeader(signatureId(item), CEF_HEADER_LIMITS.signatureId)
+    + '|' + signatureField(signatureId(item))
     + '|' + escapeCefHeader(summary(item), CEF_HEADER_LIMITS.name)
     + '|' + cefSeverity(e.severity) + '|';
 
@@ -118,8 +126,8 @@ export function encodeCef(item: OutboundEvent): string {
   const hasRt = !Number.isNaN(t);
   let x = hasRt ? 'rt=' + t : '';
   x = str(x, F.externalId, e.id);
-  x = str(x, F.cat, category(item));
-  x = str(x, F.act, e.action);
+  x += catValue(category(item));
+  if (typeof e.action === 'string') x += actValue(e.action);
   x = str(x, F.outcome, e.outcome);
   x = str(x, F.msg, nonEmpty(ev.rule?.description) ?? ev.message);
   x = str(x, F.reason, e.reason);
@@ -182,7 +190,8 @@ export function encodeCef(item: OutboundEvent): string {
     }
     x = custom(x, F.cs4, bestHash(proc.hash), LABEL.cs4);
   }
-  x = custom(x, F.cs5, ev.cloud?.account?.id, LABEL.cs5);
+  const tenant = ev.cloud?.account?.id;
+  if (typeof tenant === 'string') x += tenantValue(tenant);
   const techniques = ev.threat?.technique?.id;
   if (Array.isArray(techniques) && techniques.length > 0) x = custom(x, F.cs6, techniques.join(','), LABEL.cs6);
 

@@ -25,7 +25,7 @@ import type { OutboundEvent } from '../sinks/types';
 import { LEEF_KEYS, type LeefKey } from './reference/leef-keys';
 import { bestHash, category, ipVersion, nonEmpty, signatureId, validPort } from './fields';
 import { leefSeverity } from './severity';
-import { truncate } from './sanitize';
+import { memoLast, truncate } from './sanitize';
 import { leefDevTime } from './time';
 
 export const LEEF_DEVICE_VERSION = '1.0';
@@ -65,23 +65,31 @@ function int(out: string, prefix: string, value: number | undefined): string {
   return typeof value === 'number' && Number.isInteger(value) ? out + prefix + value : out;
 }
 
+// Values that repeat from one event to the next (see memoLast).
+const vendorField = memoLast((v) => leefHeaderField(v, HEADER_MAX));
+const productField = memoLast((v) => leefHeaderField(v, HEADER_MAX));
+const eventIdField = memoLast((v) => leefHeaderField(v, EVENT_ID_MAX));
+const catValue = memoLast((v) => str('', P.cat, v));
+const actionValue = memoLast((v) => str('', P.action, v));
+const tenantValue = memoLast((v) => str('', P.tenantId, v));
+
 export function encodeLeef(item: OutboundEvent): string {
   const ev = item.event;
   const e = ev.event;
-  const head = 'LEEF:2.0|' + leefHeaderField(nonEmpty(ev.observer?.vendor) ?? 'Microsoft', HEADER_MAX)
-    + '|' + leefHeaderField(nonEmpty(ev.observer?.product) ?? 'Defender XDR', HEADER_MAX)
+  const head = 'LEEF:2.0|' + vendorField(nonEmpty(ev.observer?.vendor) ?? 'Microsoft')
+    + '|' + productField(nonEmpty(ev.observer?.product) ?? 'Defender XDR')
     + '|' + LEEF_DEVICE_VERSION
-    + '|' + leefHeaderField(signatureId(item), EVENT_ID_MAX)
+    + '|' + eventIdField(signatureId(item))
     + '|x09|';
 
   // Every attribute is appended with a leading TAB, except devTime, which is first and nearly always
   // there; only without it is the first TAB cut off (slicing flattens the string).
   const devTime = leefDevTime(ev['@timestamp']);
   let x = devTime === undefined ? '' : 'devTime=' + devTime + DEV_TIME_FORMAT_ATTR;
-  x = str(x, P.cat, category(item));
+  x += catValue(category(item));
   x += '\tsev=' + leefSeverity(e.severity);
   x = str(x, P.externalId, e.id);
-  x = str(x, P.action, e.action);
+  if (typeof e.action === 'string') x += actionValue(e.action);
   x = str(x, P.outcome, e.outcome);
   x = str(x, P.msg, nonEmpty(ev.rule?.description) ?? ev.message);
 
@@ -123,7 +131,8 @@ export function encodeLeef(item: OutboundEvent): string {
     x = str(x, P.filePath, f.path);
     x = str(x, P.fileHash, bestHash(f.hash));
   }
-  x = str(x, P.tenantId, ev.cloud?.account?.id);
+  const tenant = ev.cloud?.account?.id;
+  if (typeof tenant === 'string') x += tenantValue(tenant);
   const techniques = ev.threat?.technique?.id;
   if (Array.isArray(techniques) && techniques.length > 0) x = str(x, P.mitreTechniques, techniques.join(','));
 

@@ -69,3 +69,20 @@ export function headerToken(value: string | undefined, max: number): string {
 export function isHeaderToken(value: string, max: number): boolean {
   return value.length > 0 && value.length <= max && !NOT_PRINTUSASCII.test(value);
 }
+
+/**
+ * Remembers the last input and output of a string function. Category, ActionType, product and tenant
+ * repeat from one event to the next in a batch, and a string comparison is cheaper than running the
+ * escaping regex again. Deterministic: the output is always fn(input).
+ */
+export function memoLast(fn: (value: string) => string): (value: string) => string {
+  let lastIn: string | undefined;
+  let lastOut = '';
+  return (value) => {
+    if (value !== lastIn) {
+      lastOut = fn(value);
+      lastIn = value;
+    }
+    return lastOut;
+  };
+}

@@ -31,7 +31,7 @@
 import type { OutboundEvent } from '../sinks/types';
 import type { SyslogHeaderOptions } from './types';
 import { category, messageId, nonEmpty } from './fields';
-import { headerToken } from './sanitize';
+import { headerToken, memoLast } from './sanitize';
 import { syslogSeverity } from './severity';
 import { isCanonicalIso, rfc3164Stamp, rfc3164StampOf } from './time';
 
@@ -97,13 +97,19 @@ function originParam(origin: string): string {
   }
 }
 
+// Values that repeat from one event to the next (see memoLast).
+const categoryParam = memoLast((v) => sdParam(' category="', v));
+const tenantParam = memoLast((v) => sdParam(' tenantId="', v));
+const msgIdToken = memoLast((v) => headerToken(v, MSGID_MAX));
+
 export function structuredData(item: OutboundEvent): string {
   const ev = item.event;
+  const tenant = ev.cloud?.account?.id;
   return SD_OPEN
     + sdParam(' eventId="', ev.event?.id)
-    + sdParam(' category="', category(item))
+    + categoryParam(category(item))
     + originParam(item.origin)
-    + sdParam(' tenantId="', nonEmpty(ev.cloud?.account?.id))
+    + (typeof tenant === 'string' ? tenantParam(tenant) : '')
     + ']';
 }
 
@@ -114,7 +120,7 @@ export function createRfc5424Encoder(options: SyslogHeaderOptions, payload: Payl
   return (item) => {
     const ev = item.event;
     return pri[syslogSeverity(ev.event?.severity)] + '1 ' + rfc5424Timestamp(ev['@timestamp']) + middle
-      + headerToken(messageId(item), MSGID_MAX) + ' ' + structuredData(item) + ' '
+      + msgIdToken(messageId(item)) + ' ' + structuredData(item) + ' '
       + payload(item);
   };
 }
