@@ -43,6 +43,8 @@ export interface SyslogSinkOptions {
    * After a connection breaks, data written on it in the last `replayWindowMs` before the break (at
    * most `replayWindowBytes`) is written again on the new connection: plain TCP syslog has no
    * acknowledgement, and that data may still have been sitting in kernel buffers. Defaults 5 s, 4 MiB.
+   * After a clean close by the peer (FIN) the look-back is at most 1 s: such a peer read all that had
+   * reached it. Idle connections closed by a load balancer therefore cause no duplicates.
    */
   replayWindowMs?: number;
   replayWindowBytes?: number;

@@ -46,6 +46,11 @@ export class SyslogStream {
   broken: Error | undefined;
   /** When `broken` was set (ms since epoch). */
   brokenAt: number | undefined;
+  /**
+   * The peer closed cleanly (FIN, no reset): it had read everything that had reached it. A peer that
+   * closes with unread data resets the connection instead, which surfaces as an error.
+   */
+  closedByPeer = false;
   private closing = false;
   private readonly waiters = new Set<(err: Error) => void>();
 
@@ -57,7 +62,10 @@ export class SyslogStream {
     };
     socket.on('error', (err) => fail(err));
     socket.on('end', () => {
-      if (!this.closing) fail(new SyslogConnectionError('syslog receiver closed the connection', 'ECONNRESET'));
+      if (!this.closing && !this.broken) {
+        this.closedByPeer = true;
+        fail(new SyslogConnectionError('syslog receiver closed the connection', 'ECONNRESET'));
+      }
     });
     socket.on('close', () => {
       if (!this.closing) fail(new SyslogConnectionError('syslog connection closed', 'ECONNRESET'));

@@ -32,6 +32,11 @@ export { SyslogConnectionError, isTlsVerificationError } from './syslog-stream';
 const DEFAULT_CHUNK_BYTES = 256 * 1024;
 const DEFAULT_REPLAY_MS = 5_000;
 const DEFAULT_REPLAY_BYTES = 4 * 1024 * 1024;
+/**
+ * After a clean close (FIN) the peer had read all that reached it; only data still in flight at that
+ * moment can be missing, so the replay looks back this far only (well above a WAN round trip).
+ */
+const CLEAN_CLOSE_REPLAY_MS = 1_000;
 /** UDP datagrams handed to the kernel before waiting for their callbacks. */
 const UDP_WINDOW = 64;
 
@@ -87,6 +92,9 @@ export class SyslogSink implements Sink {
   }
 
   send(batch: readonly OutboundEvent[]): Promise<DeliveryReport> {
+    if (this.closed) {
+      return Promise.resolve({ delivered: 0, failed: batch.map((item) => ({ item, reason: 'syslog sink is closed', attempts: 0, destination: this.name })) });
+    }
     // One connection per sink: sends run one after another, in order.
     const run = this.queue.then(() => this.sendNow(batch));
     this.queue = run.catch(() => undefined);
@@ -107,9 +115,6 @@ export class SyslogSink implements Sink {
 
   private async sendNow(batch: readonly OutboundEvent[]): Promise<DeliveryReport> {
     if (batch.length === 0) return { delivered: 0, failed: [] };
-    if (this.closed) {
-      return { delivered: 0, failed: batch.map((item) => ({ item, reason: 'syslog sink is closed', attempts: 0, destination: this.name })) };
-    }
     try {
       return this.endpoint.transport === 'udp' ? await this.sendUdp(batch) : await this.sendStream(batch);
     } catch (err) {
@@ -187,8 +192,8 @@ export class SyslogSink implements Sink {
     try {
       await withRetry(async (attempt) => {
         attempts = attempt;
-        const { stream, replay } = await this.connected();
-        for (const c of replay) if (!mine.has(c) && !carried.includes(c)) carried.push(c);
+        for (const c of this.takeBrokenStream()) if (!mine.has(c) && !carried.includes(c)) carried.push(c);
+        const stream = await this.connected();
         // Everything not flushed on a connection that is still healthy goes (again) on this one.
         const todo = [...carried, ...chunks].filter((c) => c.flushedOn === undefined || c.flushedOn.broken !== undefined);
         await this.writeChunks(stream, todo);
@@ -214,28 +219,39 @@ export class SyslogSink implements Sink {
   }
 
   /**
-   * The live connection, or a new one. When the previous one broke, also returns the chunks it
-   * flushed within replayMs before breaking: they may never have reached the receiver.
+   * When the connection broke, drops it and returns the chunks it flushed shortly before breaking
+   * (they may never have reached the receiver). Synchronous, so a failing reconnect cannot lose them.
    */
-  private async connected(): Promise<{ stream: SyslogStream; replay: Chunk[] }> {
-    let replay: Chunk[] = [];
+  private takeBrokenStream(): Chunk[] {
     const old = this.stream;
-    if (old && !old.broken) return { stream: old, replay };
-    if (old) {
-      const brokenAt = old.brokenAt ?? Date.now();
-      replay = this.recent.filter((c) => c.flushedOn === old && (c.flushedAt ?? 0) >= brokenAt - this.replayMs);
-      this.recent = [];
-      this.recentBytes = 0;
-      this.stream = undefined;
-      old.destroy();
-      this.logger.warn('syslog connection broke, reconnecting', { destination: this.name, reason: describe(old.broken), replayEvents: replay.reduce((a, c) => a + c.items.length, 0) });
-    }
+    if (!old || !old.broken) return [];
+    const brokenAt = old.brokenAt ?? Date.now();
+    const lookBack = old.closedByPeer ? Math.min(this.replayMs, CLEAN_CLOSE_REPLAY_MS) : this.replayMs;
+    const replay = this.recent.filter((c) => c.flushedOn === old && (c.flushedAt ?? 0) >= brokenAt - lookBack);
+    const lastFlush = this.recent.at(-1)?.flushedAt;
+    this.recent = [];
+    this.recentBytes = 0;
+    this.stream = undefined;
+    old.destroy();
+    this.logger.warn('syslog connection broke, reconnecting', {
+      destination: this.name,
+      reason: describe(old.broken),
+      closedByPeer: old.closedByPeer,
+      msSinceLastWrite: lastFlush === undefined ? undefined : brokenAt - lastFlush,
+      replayEvents: replay.reduce((a, c) => a + c.items.length, 0),
+    });
+    return replay;
+  }
+
+  /** The live connection, or a new one. */
+  private async connected(): Promise<SyslogStream> {
+    if (this.stream && !this.stream.broken) return this.stream;
     const { host, port, transport } = this.endpoint;
     this.stream = await SyslogStream.connect({
       host, port, timeoutMs: this.options.timeoutMs,
       ...(transport === 'tls' ? { tls: this.options.tls ?? {} } : {}),
     });
-    return { stream: this.stream, replay };
+    return this.stream;
   }
 
   private remember(chunk: Chunk): void {
