@@ -32,8 +32,8 @@ export function findBicep(env: NodeJS.ProcessEnv = process.env): string | undefi
 export function bicepOrSkip(): { bin?: string; skip: string | false } {
   const bin = findBicep();
   if (bin) return { bin, skip: false };
-  const message =
-    'Bicep CLI not found (set BICEP_BIN, put bicep on PATH, or run scripts/install-bicep.sh): Bicep build/lint tests skipped';
+  const where = process.env.BICEP_BIN ? ` at BICEP_BIN=${process.env.BICEP_BIN}` : '';
+  const message = `Bicep CLI not found${where} (set BICEP_BIN, put bicep on PATH, or run scripts/install-bicep.sh): Bicep build/lint tests skipped`;
   if (process.env.CI === 'true') throw new Error(`${message} - under CI=true this is a failure`);
   console.log(`# ${message}`);
   return { skip: message };
