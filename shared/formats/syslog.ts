@@ -30,7 +30,7 @@
  */
 import type { OutboundEvent } from '../sinks/types';
 import type { SyslogHeaderOptions } from './types';
-import { category, messageId, nonEmpty } from './fields';
+import { category, messageId } from './fields';
 import { headerToken, memoLast } from './sanitize';
 import { syslogSeverity } from './severity';
 import { isCanonicalIso, rfc3164Stamp, rfc3164StampOf } from './time';
@@ -58,7 +58,7 @@ export function rfc5424Timestamp(iso: string | undefined): string {
   if (typeof iso !== 'string') return '-';
   if (isCanonicalIso(iso)) return iso; // the normalizer's form: 3 fraction digits, nothing to do
   const m = RFC3339.exec(iso);
-  if (m) {
+  if (m && !Number.isNaN(Date.parse(iso))) {
     const frac = m[2];
     return frac === undefined || frac.length <= 7 ? iso : m[1] + frac.slice(0, 7) + m[3];
   }
