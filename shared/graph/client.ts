@@ -188,8 +188,7 @@ export class GraphClient {
       if (forceRefresh) this.stats.tokenRefreshes++;
       return this.token;
     } catch (e) {
-      if (isConsentError(e)) throw new GraphPermissionError(resource, tenantId, e instanceof Error ? e.message : String(e));
-      throw new GraphTokenError(tenantId, e, !isPermanentTokenError(e));
+      throw classifyTokenFailure(e, resource, tenantId);
     }
   }
 
@@ -227,6 +226,24 @@ export class GraphClient {
       req.end();
     });
   }
+}
+
+/**
+ * Token failures: shared/auth's GraphAuthError carries a classified `reason`; Key Vault errors are
+ * final for this run; anything else is judged by its AADSTS code.
+ */
+function classifyTokenFailure(e: unknown, resource: GraphResource, tenantId: string): GraphError {
+  const message = e instanceof Error ? e.message : String(e);
+  const name = e instanceof Error ? e.name : '';
+  const reason = (e as { reason?: unknown } | null)?.reason;
+  if (name === 'GraphAuthError' && typeof reason === 'string') {
+    if (reason === 'consent-missing' || reason === 'forbidden') return new GraphPermissionError(resource, tenantId, message);
+    return new GraphTokenError(tenantId, e, reason === 'unavailable');
+  }
+  if (/^(SecretNotFoundError|KeyVaultAccessDeniedError|CertificateFormatError|ConfigError)$/.test(name)) return new GraphTokenError(tenantId, e, false);
+  if (name === 'KeyVaultError') return new GraphTokenError(tenantId, e, true);
+  if (isConsentError(e)) return new GraphPermissionError(resource, tenantId, message);
+  return new GraphTokenError(tenantId, e, !isPermanentTokenError(e));
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
