@@ -207,3 +207,19 @@ test('rfc3164: an unparseable @timestamp uses the clock', () => {
   const text = createSyslogEncoder(RFC3164_LEEF, () => new Date(Date.UTC(2027, 0, 2, 3, 4, 5)))(item);
   assert.ok(text.startsWith('<134>Jan  2 03:04:05 fwd01 defender-forwarder: LEEF:2.0|'), text.slice(0, 80));
 });
+
+test('remembered values never leak from one event into the next', () => {
+  const enc = createSyslogEncoder(RFC5424_CEF);
+  const leef = createSyslogEncoder({ ...RFC5424_CEF, format: 'leef' });
+  const a = processEvent, b = incidentEvent, c = networkEvent;
+  const first = [a, b, c].map((f) => [enc(f()), leef(f())]);
+  const again = [c, a, b, a, c, b].map((f) => [enc(f()), leef(f())]);
+  assert.deepEqual(again, [first[2], first[0], first[1], first[0], first[2], first[1]]);
+  // Same category, different tenant: only the tenant changes.
+  const other = processEvent();
+  other.event.cloud = { account: { id: 'other-tenant' }, provider: 'azure' };
+  const m = parseRfc5424(enc(other));
+  assert.equal(m.sdParams.get('tenantId'), 'other-tenant');
+  assert.equal(parseCef(m.msg).ext.get('cs5'), 'other-tenant');
+  assert.equal(parseRfc5424(enc(processEvent())).sdParams.get('tenantId'), '3adb963c-8e61-48e8-a06d-6dbb0dacea39');
+});
