@@ -158,7 +158,7 @@ async function writeBigFile(file: string, targetBytes: number): Promise<number> 
       const line = b + '\n';
       written += Buffer.byteLength(line);
       records += 100;
-      if (!ws.write(line)) await new Promise((r) => ws.once('drain', r));
+      if (!ws.write(line)) await new Promise<void>((r) => ws.once('drain', () => r()));
       if (written >= targetBytes) break;
     }
   }

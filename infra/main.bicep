@@ -236,6 +236,9 @@ param deliveryTimeoutSeconds string = '30'
 @description('DELIVERY_RETRY_BUDGET_SECONDS: total retry time before events are dead-lettered.')
 param deliveryRetryBudgetSeconds string = '120'
 
+@description('DEADLETTER_REDRIVE_BUDGET_SECONDS: a redrive run starts no new dead-letter unit after this long.')
+param deadletterRedriveBudgetSeconds string = '600'
+
 @description('DEADLETTER_CONTAINER: blob container of the dead-letter store.')
 @minLength(3)
 @maxLength(63)
@@ -474,6 +477,7 @@ module functionApp 'modules/functionapp.bicep' = {
       // Dead letters
       DEADLETTER_CONTAINER: deadletterContainer
       DEADLETTER_REDRIVE_SCHEDULE: deadletterRedriveSchedule
+      DEADLETTER_REDRIVE_BUDGET_SECONDS: deadletterRedriveBudgetSeconds
       // Graph polling
       GRAPH_TENANT_ID: graphTenantId
       GRAPH_CLIENT_ID: graphClientId

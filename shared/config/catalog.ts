@@ -8,7 +8,8 @@
 export interface SettingSpec {
   name: string;
   default?: string;
-  scope: 'app' | 'local';
+  /** `alt`: read by the app but not set by the template (an alternative form of another setting). */
+  scope: 'app' | 'local' | 'alt';
   description: string;
   example?: string;
 }
@@ -53,9 +54,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'DEADLETTER_CONTAINER', scope: 'app', default: 'deadletter', description: 'Blob container of the dead-letter store.' },
   { name: 'DEADLETTER_DIR', scope: 'local', default: './deadletter', description: 'Local dead-letter folder, used when no storage is configured (CLI).' },
   { name: 'DEADLETTER_REDRIVE_BUDGET_SECONDS', scope: 'app', default: '600', description: 'A redrive run starts no new dead-letter unit after this long.' },
-  { name: 'AzureWebJobsStorage__blobServiceUri', scope: 'app', description: 'Blob endpoint of the storage account (identity-based, instead of __accountName).' },
-  { name: 'AzureWebJobsStorage__queueServiceUri', scope: 'app', description: 'Queue endpoint of the storage account (identity-based).' },
-  { name: 'AzureWebJobsStorage__tableServiceUri', scope: 'app', description: 'Table endpoint of the storage account (identity-based).' },
+  { name: 'AzureWebJobsStorage__blobServiceUri', scope: 'alt', description: 'Blob endpoint of the storage account (identity-based, instead of __accountName).' },
+  { name: 'AzureWebJobsStorage__queueServiceUri', scope: 'alt', description: 'Queue endpoint of the storage account (identity-based).' },
+  { name: 'AzureWebJobsStorage__tableServiceUri', scope: 'alt', description: 'Table endpoint of the storage account (identity-based).' },
   { name: 'DEADLETTER_REDRIVE_SCHEDULE', scope: 'app', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the dead-letter redrive.' },
   // Graph polling
   { name: 'GRAPH_TENANT_ID', scope: 'app', description: 'Entra tenant id to poll (single-tenant setup).' },
@@ -75,5 +76,6 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'GRAPH_CURSOR_TABLE', scope: 'app', default: 'graphcursors', description: 'Table Storage table of poll cursors.' },
   { name: 'GRAPH_POLL_QUEUE', scope: 'app', default: 'graph-poll', description: 'Storage queue of per-tenant poll jobs.' },
   { name: 'GRAPH_POLL_BUDGET_SECONDS', scope: 'app', default: '480', description: 'Time one poll may page for before it stops and resumes next run.' },
+  { name: 'EVENTHUB_SEND_CONNECTION_STRING', scope: 'local', description: 'Event Hubs connection string for send-samples from a workstation without Entra sign-in.' },
   { name: 'AZURE_CLIENT_ID', scope: 'app', description: 'Client id of the user-assigned managed identity (DefaultAzureCredential).' },
 ];

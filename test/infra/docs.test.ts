@@ -41,7 +41,7 @@ test('the reference shows each setting\'s scope and default as the catalog has t
   const rows = new Map(tableAfter('## Configuration reference').map((r) => [code(r[0]), r]));
   for (const spec of SETTINGS) {
     const row = rows.get(spec.name)!;
-    assert.equal(row[1], spec.scope === 'app' ? 'app' : 'local only', spec.name);
+    assert.equal(row[1], spec.scope === 'app' ? 'app' : spec.scope === 'alt' ? 'optional' : 'local only', spec.name);
     assert.equal(row[2] === '-' ? undefined : code(row[2]).replace(/\\\|/g, '|'), spec.default, spec.name);
     assert.ok(row[3].length > 10, `${spec.name} has a meaning`);
   }
