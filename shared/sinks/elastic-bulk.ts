@@ -118,15 +118,16 @@ export class ElasticBulkSink implements Sink {
     return {
       path: this.target.path + this.options.url.search,
       contentType: 'application/x-ndjson',
-      separatorBytes: 0,
+      // Each framed item ends with "\n": the body ends with the newline _bulk requires.
+      prefix: '',
+      separator: '',
+      suffix: '',
       frame: (item) => {
         const payload = encode(item);
         const id = item.event.event.id;
         const action = id !== undefined ? `{"create":{"_index":${indexJson},"_id":${JSON.stringify(id)}}}` : `{"create":{"_index":${indexJson}}}`;
         return `${action}\n${asMessage ? `{"message":${JSON.stringify(payload)}}` : payload}\n`;
       },
-      // Each framed item ends with "\n": the body ends with the newline _bulk requires.
-      body: (texts) => texts.join(''),
       interpret: (res, batch) => this.interpret(res, batch),
     };
   }

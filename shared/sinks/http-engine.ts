@@ -31,11 +31,12 @@ export interface HttpProtocol {
   /** Request path including any query string. */
   readonly path: string;
   readonly contentType: string;
-  /** Bytes `body` puts between two framed items. */
-  readonly separatorBytes: number;
+  /** The body is prefix + item (separator item)* + suffix; all three ASCII. */
+  readonly prefix: string;
+  readonly separator: string;
+  readonly suffix: string;
   /** The wire text of one event (envelope included). May throw: the event is then reported failed. */
   frame(item: OutboundEvent): string;
-  body(texts: readonly string[]): string;
   interpret(response: HttpResponse, batch: readonly FramedItem[]): AttemptOutcome;
 }
 
@@ -120,6 +121,25 @@ function classify(clock: RetryClock, err: unknown): RetryDecision {
   return { retry: false, reason: err instanceof Error ? err.message : String(err) };
 }
 
+/**
+ * Writes the framed texts straight into one buffer of the exact size (the cutter already measured
+ * each text): about twice as fast as joining them into a string and encoding that.
+ */
+export function buildBody(protocol: Pick<HttpProtocol, 'prefix' | 'separator' | 'suffix'>, items: readonly FramedItem[]): Buffer {
+  const { prefix, separator, suffix } = protocol;
+  let size = prefix.length + suffix.length + separator.length * Math.max(0, items.length - 1);
+  for (const it of items) size += it.bytes;
+  const buf = Buffer.allocUnsafe(size);
+  let offset = buf.write(prefix, 0, 'latin1');
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && separator) offset += buf.write(separator, offset, 'latin1');
+    offset += buf.write(items[i].text, offset, 'utf8');
+  }
+  offset += buf.write(suffix, offset, 'latin1');
+  if (offset !== size) throw new Error(`body size mismatch: wrote ${offset} of ${size} bytes`);
+  return buf;
+}
+
 export class HttpDeliveryEngine {
   constructor(private readonly o: EngineOptions) {}
 
@@ -130,7 +150,7 @@ export class HttpDeliveryEngine {
     const cutter = new BatchCutter(items, (item) => this.o.protocol.frame(item), {
       maxEvents: this.o.batchMaxEvents,
       maxBytes: this.o.batchMaxBytes,
-      separatorBytes: this.o.protocol.separatorBytes,
+      separatorBytes: this.o.protocol.separator.length,
     }, (f) => failed.push({ item: f.item, reason: f.reason, attempts: 0, destination: this.o.name }));
 
     const worker = async () => {
@@ -164,7 +184,7 @@ export class HttpDeliveryEngine {
       await withRetry(async (attempt) => {
         attempts = attempt;
         if (body?.for !== pending) {
-          const raw = Buffer.from(this.o.protocol.body(pending.map((p) => p.text)), 'utf8');
+          const raw = buildBody(this.o.protocol, pending);
           body = { for: pending, ...(await compressBody(raw, this.o.compression)) };
         }
         const headers: Record<string, string> = { ...this.o.headers, ...body.headers, 'Content-Type': this.o.protocol.contentType };

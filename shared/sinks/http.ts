@@ -95,11 +95,12 @@ export class HttpSink implements Sink {
     return {
       path: this.options.url.pathname + this.options.url.search,
       contentType: ndjson ? 'application/x-ndjson' : 'application/json',
-      separatorBytes: 1,
+      prefix: ndjson ? '' : '[',
+      separator: ndjson ? '\n' : ',',
+      suffix: ndjson ? '\n' : ']',
       frame: ndjson
         ? (item) => oneLine(encode(item))
         : isJson ? encode : (item) => JSON.stringify(encode(item)),
-      body: ndjson ? (texts) => texts.join('\n') + '\n' : (texts) => '[' + texts.join(',') + ']',
       interpret: (res: HttpResponse, _batch: readonly FramedItem[]): AttemptOutcome => {
         if (res.status === 401 || res.status === 403) {
           this.options.logger.error('The HTTP collector refused the credentials: check the token', {

@@ -156,7 +156,9 @@ export class SplunkHecSink implements Sink {
     return {
       path,
       contentType: 'application/json',
-      separatorBytes: 0,
+      prefix: '',
+      separator: '',
+      suffix: '',
       frame: (item) => {
         const payload = encode(item);
         const time = hecTime(item.event['@timestamp']);
@@ -166,7 +168,6 @@ export class SplunkHecSink implements Sink {
           + `"source":${JSON.stringify(hecSource(item))},"sourcetype":"${SOURCETYPES[item.origin]}"${index},`
           + `"event":${isJson ? payload : JSON.stringify(payload)}}`;
       },
-      body: (texts) => texts.join(''),
       interpret: (res) => this.interpret(res),
     };
   }
