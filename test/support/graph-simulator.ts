@@ -52,6 +52,7 @@ interface TenantData {
   permissions: Set<string>;
   objects: Record<SimResource, Map<string, SimObject>>;
   sorted: Record<SimResource, SimObject[] | undefined>;
+  keys: Record<SimResource, string[] | undefined>;
 }
 
 export interface GraphSimulatorOptions {
@@ -157,6 +158,7 @@ export class GraphSimulator {
       permissions: new Set(options.permissions ?? Object.values(PERMISSION)),
       objects: { incidents: new Map(), alerts_v2: new Map() },
       sorted: { incidents: undefined, alerts_v2: undefined },
+      keys: { incidents: undefined, alerts_v2: undefined },
     });
   }
 
@@ -230,8 +232,30 @@ export class GraphSimulator {
       keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.o.id < b.o.id ? -1 : a.o.id > b.o.id ? 1 : 0));
       s = keyed.map((x) => x.o);
       t.sorted[resource] = s;
+      t.keys[resource] = keyed.map((x) => x.k);
     }
     return s;
+  }
+
+  /** Objects matching the filter, in ascending order; lower bounds by binary search (bench-sized data). */
+  private matching(t: TenantData, resource: SimResource, clauses: Clause[]): SimObject[] {
+    const sorted = this.sortedObjects(t, resource);
+    const keys = t.keys[resource]!;
+    let lo = 0;
+    for (const c of clauses) {
+      if (c.op !== 'ge' && c.op !== 'gt' && c.op !== 'eq') continue;
+      let a = 0;
+      let b = keys.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (c.op === 'gt' ? keys[mid] <= c.value : keys[mid] < c.value) a = mid + 1;
+        else b = mid;
+      }
+      lo = Math.max(lo, a);
+    }
+    const out: SimObject[] = [];
+    for (let i = lo; i < sorted.length; i++) if (matches(keys[i], clauses)) out.push(sorted[i]);
+    return out;
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -325,7 +349,7 @@ export class GraphSimulator {
     }
     this.beforePage?.({ tenantId, resource, query, pageNumber: ++this.pageNumber });
     // Computed on every request: the result is live, as Graph's is.
-    let matching = this.sortedObjects(tenant, resource).filter((o) => matches(simInstant(o.lastUpdateDateTime), clauses));
+    let matching = this.matching(tenant, resource, clauses);
     if (orderby && /desc$/i.test(orderby.trim())) matching = [...matching].reverse();
     const slice = matching.slice(offset, offset + top);
     const value = resource === 'incidents' && expand === 'alerts'
