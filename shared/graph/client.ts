@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import { isRetryableStatus, isTransientNetworkError, parseRetryAfter, RetryExhaustedError, withRetry, type RetryDecision } from '../delivery/retry';
 import type { Logger } from '../observability/log';
@@ -70,7 +70,7 @@ interface RawResponse {
 const agents = new Map<string, http.Agent>();
 
 function agentFor(url: URL, ca: string | Buffer | undefined): http.Agent {
-  const key = `${url.protocol}|${ca ? 'ca' : ''}|${ca ? String(ca).length : 0}`;
+  const key = `${url.protocol}|${ca ? createHash('sha256').update(ca).digest('hex') : ''}`;
   let agent = agents.get(key);
   if (!agent) {
     agent = url.protocol === 'https:'
@@ -161,7 +161,8 @@ export class GraphClient {
       if (last instanceof StatusError) {
         throw new GraphHttpError(last.status, last.code, last.graphMessage, resource, e.attempts, isRetryableStatus(last.status));
       }
-      throw new GraphHttpError(0, (last as { code?: string } | null)?.code, last instanceof Error ? last.message : String(last), resource, e.attempts, true);
+      // Network-level: transient when the network may recover (refused, reset, timeout), not for TLS trust failures.
+      throw new GraphHttpError(0, (last as { code?: string } | null)?.code, last instanceof Error ? last.message : String(last), resource, e.attempts, isTransientNetworkError(last));
     }
   }
 

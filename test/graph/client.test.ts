@@ -129,3 +129,30 @@ describe('GraphClient and the simulator', () => {
     sim.clearInjected();
   });
 });
+
+describe('GraphClient over HTTPS with a private CA', () => {
+  it('trusts the CA given in options and refuses an unknown one', async (t) => {
+    let pki: import('../support/tls-ca').TestPki;
+    try {
+      pki = (await import('../support/tls-ca')).createTestPki();
+    } catch (e) {
+      t.skip(`openssl is not available to make a test CA: ${(e as Error).message}`);
+      return;
+    }
+    const sim = await GraphSimulator.start({ tls: { key: pki.server.keyPem, cert: pki.server.certPem } });
+    try {
+      sim.addTenant(TENANT);
+      sim.put(TENANT, 'incidents', [makeIncident(1, instantAt(1), TENANT)]);
+      assert.match(sim.baseUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const ok = new GraphClient({ resource: 'incidents', tenantId: TENANT, tokens: new SimTokens(sim, TENANT), logger: new MemoryLogger(), ca: pki.caPem, sleep: noSleep });
+      const page = await ok.getPage(`${sim.baseUrl}/v1.0/security/incidents`, { deadline: Date.now() + 10_000 });
+      assert.deepEqual(page.value.map((o) => (o as { id: string }).id), ['100001']);
+      const untrusted = new GraphClient({ resource: 'incidents', tenantId: TENANT, tokens: new SimTokens(sim, TENANT), logger: new MemoryLogger(), sleep: noSleep });
+      await assert.rejects(untrusted.getPage(`${sim.baseUrl}/v1.0/security/incidents`, { deadline: Date.now() + 10_000 }),
+        (e: unknown) => e instanceof GraphHttpError && e.transient === false && e.attempts === 1 && /self[- ]signed|unable to verify|certificate/i.test(e.message));
+    } finally {
+      await sim.stop();
+      pki.cleanup();
+    }
+  });
+});
