@@ -206,7 +206,9 @@ export class GraphTokenProvider {
     if (typeof c.invalidate === 'function') c.invalidate();
   }
 
-  async getToken(): Promise<string> {
+  /** `forceRefresh` (the Graph client passes it after a 401) drops the cached token first. */
+  async getToken(options?: { forceRefresh?: boolean }): Promise<string> {
+    if (options?.forceRefresh) this.invalidate();
     const logger = this.options.logger ?? silentLogger;
     const tenant = this.options.tenant;
     let resolutionFailures = 0;

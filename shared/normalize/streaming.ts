@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PROPERTIES_JSON, type NormalizedEvent, type Provenance } from '../model/event';
 import { decodeJson, isoTime, str } from './coerce';
 import { relate, type Props } from './ecs';
-import { GENERIC_TABLE, TABLES } from './tables';
+import { GENERIC_TABLE, TABLES, type TableMapping } from './tables';
 
 /** One streaming API record after validation: the envelope plus its Advanced Hunting row. */
 export interface DefenderRecord {
@@ -74,7 +74,42 @@ function decodedColumns(p: Props, known: boolean): Props | undefined {
  * out on purpose: a re-export of the same row must keep its id.
  */
 export function streamingEventId(category: string, tenantId: string, propertiesJson: string): string {
-  return createHash('sha256').update(category).update('\u001f').update(tenantId).update('\u001f').update(propertiesJson).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`${category}\u001f${tenantId}\u001f${propertiesJson}`).digest('hex').slice(0, 32);
+}
+
+/** What is the same for every record of one table, computed once per table rather than per record. */
+interface TableInfo {
+  mapping: TableMapping;
+  known: boolean;
+  dataset: string;
+  /** event.type per ActionType (few distinct values per table). */
+  types: Map<string, string[]>;
+}
+
+const TABLE_INFO = new Map<string, TableInfo>();
+const INFO_TYPE = Object.freeze(['info']) as string[];
+
+function tableInfo(table: string): TableInfo {
+  let info = TABLE_INFO.get(table);
+  if (!info) {
+    const known = Object.prototype.hasOwnProperty.call(TABLES, table);
+    info = { mapping: known ? TABLES[table] : GENERIC_TABLE, known, dataset: `m365_defender.${table.toLowerCase()}`, types: new Map() };
+    // Unknown category names come from the data: cap the cache so hostile input cannot grow it forever.
+    if (TABLE_INFO.size < 1000) TABLE_INFO.set(table, info);
+  }
+  return info;
+}
+
+function eventType(info: TableInfo, action: string | undefined): string[] {
+  const typeOf = info.mapping.type;
+  if (!typeOf) return INFO_TYPE;
+  const key = action ?? '';
+  let t = info.types.get(key);
+  if (!t) {
+    t = typeOf(action);
+    if (info.types.size < 1000) info.types.set(key, t);
+  }
+  return t;
 }
 
 function summary(table: string, ev: NormalizedEvent): string {
@@ -91,7 +126,8 @@ function summary(table: string, ev: NormalizedEvent): string {
 export function normalizeStreamingRecord(record: DefenderRecord, provenance: Provenance, options: StreamingNormalizeOptions): NormalizedEvent {
   const { category, table, envelope } = record;
   const p = record.properties;
-  const mapping = Object.prototype.hasOwnProperty.call(TABLES, table) ? TABLES[table] : undefined;
+  const info = tableInfo(table);
+  const mapping = info.mapping;
   const tenantId = str(envelope.tenantId) ?? '';
   const action = str(p.ActionType);
   const rawTimestamp = typeof p.Timestamp === 'string' ? p.Timestamp : undefined;
@@ -102,11 +138,12 @@ export function normalizeStreamingRecord(record: DefenderRecord, provenance: Pro
   const ev: NormalizedEvent = {
     '@timestamp': timestamp,
     event: {
-      kind: (mapping ?? GENERIC_TABLE).kind,
-      category: mapping?.category,
-      type: mapping?.type ? mapping.type(action) : ['info'],
+      kind: mapping.kind,
+      // Shared per table (frozen): an event that needs another category builds a new array.
+      category: mapping.category,
+      type: eventType(info, action),
       action,
-      dataset: `m365_defender.${table.toLowerCase()}`,
+      dataset: info.dataset,
       id: streamingEventId(category, tenantId, propertiesJson),
       created: isoTime(envelopeTime),
       provider: table,
@@ -123,14 +160,13 @@ export function normalizeStreamingRecord(record: DefenderRecord, provenance: Pro
       timestamp: rawTimestamp,
       time_received_by_svc: str(envelope._TimeReceivedBySvc),
       report_id: str(p.ReportId),
-      decoded: decodedColumns(p, mapping !== undefined),
+      decoded: decodedColumns(p, info.known),
       properties: p,
     },
     forwarder: { provenance },
     [PROPERTIES_JSON]: propertiesJson,
   };
-  if (ev.event.category) ev.event.category = ev.event.category.slice();
-  (mapping ?? GENERIC_TABLE).map(p, ev);
+  mapping.map(p, ev);
   relate(ev, 'hosts', ev.host?.name);
   relate(ev, 'user', ev.user?.name);
   ev.message = summary(table, ev);

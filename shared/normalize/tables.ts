@@ -17,9 +17,10 @@ export interface TableMapping {
   map: (p: Props, ev: NormalizedEvent) => void;
 }
 
-const INFO = ['info'];
+const INFO = Object.freeze(['info']) as string[];
 
 function typeByAction(rules: Array<[RegExp, string[]]>): (a: string | undefined) => string[] {
+  for (const [, t] of rules) Object.freeze(t);
   return (a) => {
     if (a) for (const [re, t] of rules) if (re.test(a)) return t;
     return INFO;
@@ -153,7 +154,7 @@ function alertCommon(p: Props, ev: NormalizedEvent): void {
   if (product) ev.observer.type = product;
 }
 
-export const TABLES: Readonly<Record<string, TableMapping>> = {
+const TABLE_MAPPINGS: Record<string, TableMapping> = {
   DeviceProcessEvents: {
     kind: 'event', category: ['process'], type: typeByAction([[/ProcessCreated/i, ['start']]]),
     map(p, ev) { device(p, ev); createdProcess(p, ev); const u = ev.process?.user; if (u) ev.user = { ...u }; else initiatingAccount(p, ev); },
@@ -423,6 +424,10 @@ export const TABLES: Readonly<Record<string, TableMapping>> = {
     },
   },
 };
+
+for (const m of Object.values(TABLE_MAPPINGS)) if (m.category) Object.freeze(m.category);
+
+export const TABLES: Readonly<Record<string, TableMapping>> = TABLE_MAPPINGS;
 
 /** Tables whose names are not known: every column is still kept under m365_defender.properties. */
 export const GENERIC_TABLE: TableMapping = {
