@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../shared/config/env';
-import { MemoryLogger } from '../../shared/observability/log';
+import { Counters, MemoryLogger } from '../../shared/observability/log';
 import { HttpSink, parseHttpSinkOptions, type HttpSinkOptions } from '../../shared/sinks/http';
 import { encodeEventJson } from '../../shared/sinks/http-options';
 import { redactUrl } from '../../shared/sinks/http-url';
@@ -113,14 +113,39 @@ describe('HttpSink (generic collector)', () => {
     }
   });
 
+  it('keeps connections alive and never has more than `concurrency` requests in flight', async () => {
+    reset();
+    collector.connections = 0;
+    collector.maxInFlight = 0;
+    const sequential = new HttpSink(options(collector.url('/'), new MemoryLogger(), { batchMaxEvents: 2 }));
+    assert.equal((await sequential.send(outbounds(10))).delivered, 10);
+    await sequential.close();
+    assert.equal(collector.requests.length, 5);
+    assert.equal(collector.connections, 1, 'five requests over one kept-alive connection');
+
+    reset();
+    collector.maxInFlight = 0;
+    collector.fail(...Array.from({ length: 12 }, () => ({ kind: 'slow' as const, delayMs: 30 })));
+    const counters = new Counters();
+    const parallel = new HttpSink(options(collector.url('/'), new MemoryLogger(), { batchMaxEvents: 2, concurrency: 3, counters }));
+    assert.equal((await parallel.send(outbounds(24))).delivered, 24);
+    await parallel.close();
+    assert.equal(collector.requests.length, 12);
+    assert.equal(collector.maxInFlight, 3);
+    assert.equal(counters.get('delivered', parallel.name), 24);
+    assert.equal(counters.get('failed', parallel.name), 0);
+  });
+
   it('retries a 500, then delivers each event exactly once', async () => {
     reset();
     collector.fail({ kind: 'status', status: 500 });
     const logger = new MemoryLogger();
-    const sink = new HttpSink(options(collector.url('/'), logger));
+    const counters = new Counters();
+    const sink = new HttpSink(options(collector.url('/'), logger, { counters }));
     const report = await sink.send(outbounds(4));
     await sink.close();
     assert.deepEqual(report, { delivered: 4, failed: [] });
+    assert.equal(counters.get('retried', sink.name), 1);
     assert.deepEqual(collector.requests.map((r) => r.status), [500, 200]);
     assert.equal(collector.accepted.length, 4);
     const warn = logger.entries.find((e) => e.level === 'warn');

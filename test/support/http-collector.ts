@@ -75,6 +75,11 @@ export class HttpCollector {
   readonly docs = new Map<string, unknown>();
   /** Count-only mode: lines received. */
   lineCount = 0;
+  /** TCP connections accepted (keep-alive reuses them). */
+  connections = 0;
+  /** Most requests being handled at once (bounded concurrency shows here). */
+  maxInFlight = 0;
+  private inFlight = 0;
   private readonly script: Fault[] = [];
   private always: Fault | undefined;
   private readonly sockets = new Set<Socket>();
@@ -165,6 +170,7 @@ export class HttpCollector {
       : http.createServer(handler);
     server.keepAliveTimeout = 5000;
     const track = (s: Socket) => {
+      if (!this.sockets.has(s)) this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     };
@@ -176,6 +182,9 @@ export class HttpCollector {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.on('close', () => { this.inFlight--; });
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
