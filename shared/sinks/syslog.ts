@@ -17,7 +17,7 @@
  */
 import { isTransientNetworkError, RetryExhaustedError, withRetry, type RetryDecision } from '../delivery/retry';
 import type { Logger } from '../observability/log';
-import { escapeNul, frameMessage, truncateUtf8 } from './syslog-framing';
+import { escapeNul, FrameChunker, truncateUtf8 } from './syslog-framing';
 import { syslogEndpoint, type SyslogEndpoint, type SyslogSinkOptions } from './syslog-options';
 import { SyslogDatagramSocket } from './syslog-datagram';
 import { isTlsVerificationError, SyslogStream } from './syslog-stream';
@@ -162,30 +162,22 @@ export class SyslogSink implements Sink {
 
   // ---- TCP / TLS ----
 
-  private toChunks(frames: EncodedBatch['frames']): Chunk[] {
-    const chunks: Chunk[] = [];
-    let parts: string[] = [];
-    let items: OutboundEvent[] = [];
-    let size = 0;
-    const flush = () => {
-      if (parts.length === 0) return;
-      chunks.push({ buf: Buffer.from(parts.join(''), 'utf8'), items });
-      parts = []; items = []; size = 0;
-    };
-    for (const f of frames) {
-      parts.push(f.text);
-      items.push(f.item);
-      size += f.text.length;
-      if (size >= this.chunkBytes) flush();
-    }
-    flush();
-    return chunks;
-  }
-
   private async sendStream(batch: readonly OutboundEvent[]): Promise<DeliveryReport> {
-    const framing = this.options.framing;
-    const { frames, failed } = this.encode(batch, (m) => frameMessage(m, framing));
-    const chunks = this.toChunks(frames);
+    const chunker = new FrameChunker<OutboundEvent>(this.options.framing, this.chunkBytes);
+    const failed: DeliveryFailure[] = [];
+    let encoded = 0;
+    for (const item of batch) {
+      let message: string;
+      try {
+        message = this.options.encode(item);
+      } catch (err) {
+        failed.push({ item, reason: `could not encode the event: ${describe(err)}`, attempts: 0, destination: this.name });
+        continue;
+      }
+      chunker.add(message, item);
+      encoded++;
+    }
+    const chunks: Chunk[] = chunker.finish();
     const mine = new Set(chunks);
     const carried: Chunk[] = [];
     let attempts = 0;
@@ -215,7 +207,7 @@ export class SyslogSink implements Sink {
         destination: this.name, events: carried.reduce((a, c) => a + c.items.length, 0),
       });
     }
-    return { delivered: frames.length, failed };
+    return { delivered: encoded, failed };
   }
 
   /**
