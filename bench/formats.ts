@@ -9,6 +9,7 @@
  * Run: node dist/bench/formats.js [--runs N]
  */
 import { createSyslogEncoder, encodePayload, type FormatOptions, type PayloadFormat } from '../shared/formats';
+import { loadavg } from 'node:os';
 import type { NormalizedEvent } from '../shared/model/event';
 import type { OutboundEvent } from '../shared/sinks/types';
 
@@ -97,6 +98,28 @@ function measureAll(events: readonly OutboundEvent[], encoders: Array<[string, E
   }));
 }
 
+/**
+ * FIELD-GUIDE section 8's floor on the same load: JSON.parse of the 500 Event Hubs bodies (50 records
+ * each) + JSON.stringify of every record; 75 ms there on an idle machine of this kind. Its time here
+ * shows how loaded the machine is, and scales the figures above to an idle machine (an estimate).
+ */
+function guideFloorMs(events: readonly OutboundEvent[]): number {
+  const bodies: string[] = [];
+  for (let i = 0; i < events.length; i += 50) bodies.push(JSON.stringify({ records: events.slice(i, i + 50).map((e) => e.original) }));
+  const times: number[] = [];
+  for (let r = 0; r < RUNS + 1; r++) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    for (const b of bodies) for (const rec of (JSON.parse(b) as { records: unknown[] }).records) n += JSON.stringify(rec).length;
+    const t1 = process.hrtime.bigint();
+    if (n === 0) throw new Error('nothing parsed');
+    if (r > 0) times.push(Number(t1 - t0) / 1e6);
+  }
+  return median(times);
+}
+
+const GUIDE_FLOOR_IDLE_MS = 75;
+
 function main(): void {
   const events = buildEvents();
   const syslog = { format: 'rfc5424' as const, appName: 'defender-forwarder', hostname: 'bench-host', facility: 16 };
@@ -111,11 +134,12 @@ function main(): void {
     ['cef payload only', (e) => encodePayload(e, 'cef')],
     ['leef payload only', (e) => encodePayload(e, 'leef')],
   ]);
+  const guide = guideFloorMs(events);
   const rss = process.resourceUsage().maxRSS / 1024;
 
   const pad = (s: string, n: number) => s.padEnd(n);
   const num = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-  console.log(`formats bench: ${num(COUNT)} DeviceProcessEvents-like events, median of ${RUNS} runs (after 1 warm-up), Node ${process.version}`);
+  console.log(`formats bench: ${num(COUNT)} DeviceProcessEvents-like events, median of ${RUNS} runs (after 1 warm-up), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('(wall clock; "cpu ms" is this process\'s CPU time, the better figure when other work shares the cores)');
   console.log(pad('encoder', 30) + pad('ms', 9) + pad('cpu ms', 9) + pad('records/s', 12) + pad('MB/s', 9) + pad('avg bytes', 11) + pad('vs floor', 10) + 'target');
   for (const r of rows) {
@@ -127,6 +151,11 @@ function main(): void {
     );
   }
   console.log(`peak RSS: ${num(rss, 0)} MB`);
+  const slow = guide / GUIDE_FLOOR_IDLE_MS;
+  console.log(`field-guide floor (JSON.parse of 500 bodies + JSON.stringify of 25,000 records): ${num(guide, 1)} ms here, ${GUIDE_FLOOR_IDLE_MS} ms idle per FIELD-GUIDE section 8 => this run is ${num(slow, 2)}x slower than idle`);
+  for (const r of rows.filter((x) => x.name.startsWith('rfc5424 + cef') || x.name.startsWith('rfc5424 + leef'))) {
+    console.log(`  ${r.name}: ${num(r.ms / guide, 2)}x the field-guide floor => about ${num(COUNT / ((r.ms / slow) / 1000))} records/s on an idle machine (estimate)`);
+  }
 }
 
 if (require.main === module) main();

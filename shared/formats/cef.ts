@@ -17,14 +17,15 @@
  *
  * Extension keys, in this order, each only when the event has a value:
  *   rt (epoch ms of @timestamp), externalId (event.id), cat (category), act (event.action),
- *   outcome, msg (rule.description, else message), reason, deviceExternalId (host.id), dvc (the first
- *   IPv4 address in host.ip), shost (host.name),
+ *   outcome, msg (rule.description; the Name already carries `message`), reason,
+ *   deviceExternalId (host.id), dvc (the first IPv4 address in host.ip), shost (host.name),
  *   suser, suid, sntdom (user.*, else process.user.*), duser (user.target.name),
  *   src (IPv4) or c6a2 + c6a2Label=Source IPv6 Address, spt,
  *   dst (IPv4) or c6a3 + c6a3Label=Destination IPv6 Address, dpt, dhost (destination.domain),
  *   proto (network.transport), app (network.protocol), request (url.original),
  *   sproc, spid (process.name, process.pid), fname, filePath, fileHash, fsize (file.*),
- *   cs1 Command Line, cs2 Parent Process Name, cs3 Parent Command Line, cs4 Process Hash,
+ *   cs1 Command Line, cs2 Parent Process Name, cs3 Parent Command Line, cs4 Process Hash (only when it
+ *   differs from fileHash),
  *   cs5 Tenant Id (cloud.account.id), cs6 MITRE Techniques (comma-separated), each with its csNLabel.
  * An IP that is neither IPv4 nor IPv6 text is left out rather than put in a typed field.
  */
@@ -33,7 +34,7 @@ import { CEF_HEADER_LIMITS, CEF_KEYS, type CefKey } from './reference/cef-keys';
 import { bestHash, category, ipVersion, nonEmpty, signatureId, summary, validPort } from './fields';
 import { cefSeverity } from './severity';
 import { memoLast, truncate } from './sanitize';
-import { epochMs } from './time';
+import { epochMsText } from './time';
 
 export const CEF_DEVICE_VERSION = '1.0';
 
@@ -122,14 +123,14 @@ export function encodeCef(item: OutboundEvent): string {
 
   // Every key is appended with a leading space. rt comes first and nearly always exists, so it is
   // written without one; only without rt is the first space cut off (slicing flattens the string).
-  const t = epochMs(ev['@timestamp']);
-  const hasRt = !Number.isNaN(t);
+  const t = epochMsText(ev['@timestamp']);
+  const hasRt = t !== undefined;
   let x = hasRt ? 'rt=' + t : '';
   x = str(x, F.externalId, e.id);
   x += catValue(category(item));
   if (typeof e.action === 'string') x += actValue(e.action);
   x = str(x, F.outcome, e.outcome);
-  x = str(x, F.msg, nonEmpty(ev.rule?.description) ?? ev.message);
+  x = str(x, F.msg, ev.rule?.description); // the Name already carries `message`
   x = str(x, F.reason, e.reason);
 
   const host = ev.host;
@@ -188,7 +189,9 @@ export function encodeCef(item: OutboundEvent): string {
       x = custom(x, F.cs2, parent.name, LABEL.cs2);
       x = custom(x, F.cs3, parent.command_line, LABEL.cs3);
     }
-    x = custom(x, F.cs4, bestHash(proc.hash), LABEL.cs4);
+    // DeviceProcessEvents carry the same image as file.* and process.*: no second copy of the hash.
+    const processHash = bestHash(proc.hash);
+    if (processHash !== bestHash(f?.hash)) x = custom(x, F.cs4, processHash, LABEL.cs4);
   }
   const tenant = ev.cloud?.account?.id;
   if (typeof tenant === 'string') x += tenantValue(tenant);

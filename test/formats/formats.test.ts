@@ -13,15 +13,15 @@ const FIXTURES = { processEvent, networkEvent, alertEvent, incidentEvent, graphA
 
 const EXPECTED: Record<keyof typeof FIXTURES, { cef: string; leef: string }> = {
   processEvent: {
-    cef: "CEF:0|Microsoft|Defender XDR|1.0|ProcessCreated|ProcessCreated cmd.exe on host7.contoso.com|0|rt=1795446000123 externalId=5f0c6e8a9b1d2e3f4a5b6c7d8e9f0a1b cat=AdvancedHunting-DeviceProcessEvents act=ProcessCreated msg=ProcessCreated cmd.exe on host7.contoso.com deviceExternalId=d0a1b2c3 dvc=10.1.2.7 shost=host7.contoso.com suser=user7 suid=S-1-5-21-1-2-3-1007 sntdom=contoso sproc=cmd.exe spid=4242 fname=cmd.exe filePath=C:\\\\Windows\\\\System32\\\\cmd.exe fileHash=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa cs1=cmd.exe /c whoami 7 cs1Label=Command Line cs2=explorer.exe cs2Label=Parent Process Name cs3=explorer.exe cs3Label=Parent Command Line cs4=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa cs4Label=Process Hash cs5=3adb963c-8e61-48e8-a06d-6dbb0dacea39 cs5Label=Tenant Id",
+    cef: "CEF:0|Microsoft|Defender XDR|1.0|ProcessCreated|ProcessCreated cmd.exe on host7.contoso.com|0|rt=1795446000123 externalId=5f0c6e8a9b1d2e3f4a5b6c7d8e9f0a1b cat=AdvancedHunting-DeviceProcessEvents act=ProcessCreated deviceExternalId=d0a1b2c3 dvc=10.1.2.7 shost=host7.contoso.com suser=user7 suid=S-1-5-21-1-2-3-1007 sntdom=contoso sproc=cmd.exe spid=4242 fname=cmd.exe filePath=C:\\\\Windows\\\\System32\\\\cmd.exe fileHash=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa cs1=cmd.exe /c whoami 7 cs1Label=Command Line cs2=explorer.exe cs2Label=Parent Process Name cs3=explorer.exe cs3Label=Parent Command Line cs5=3adb963c-8e61-48e8-a06d-6dbb0dacea39 cs5Label=Tenant Id",
     leef: "LEEF:2.0|Microsoft|Defender XDR|1.0|ProcessCreated|x09|devTime=Nov 23 2026 15:00:00.123 UTC\tdevTimeFormat=MMM dd yyyy HH:mm:ss.SSS zzz\tcat=AdvancedHunting-DeviceProcessEvents\tsev=1\texternalId=5f0c6e8a9b1d2e3f4a5b6c7d8e9f0a1b\taction=ProcessCreated\tmsg=ProcessCreated cmd.exe on host7.contoso.com\tresource=host7.contoso.com\tdeviceId=d0a1b2c3\tusrName=user7\tdomain=contoso\tuserId=S-1-5-21-1-2-3-1007\tprocessName=cmd.exe\tprocessId=4242\tcommandLine=cmd.exe /c whoami 7\tparentProcessName=explorer.exe\tparentCommandLine=explorer.exe\tfileName=cmd.exe\tfilePath=C:\\Windows\\System32\\cmd.exe\tfileHash=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\ttenantId=3adb963c-8e61-48e8-a06d-6dbb0dacea39",
   },
   networkEvent: {
-    cef: "CEF:0|Microsoft|Defender XDR|1.0|ConnectionSuccess|ConnectionSuccess chrome.exe to example.org|0|rt=1795446062500 externalId=b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7 cat=AdvancedHunting-DeviceNetworkEvents act=ConnectionSuccess outcome=success msg=ConnectionSuccess chrome.exe to example.org deviceExternalId=d9 shost=host9.contoso.com c6a2=2001:db8::10 c6a2Label=Source IPv6 Address spt=50123 c6a3=2606:4700::1111 c6a3Label=Destination IPv6 Address dpt=443 dhost=example.org proto=tcp request=https://example.org/path?q\\=1&x\\=a|b sproc=chrome.exe spid=900 cs5=3adb963c-8e61-48e8-a06d-6dbb0dacea39 cs5Label=Tenant Id",
+    cef: "CEF:0|Microsoft|Defender XDR|1.0|ConnectionSuccess|ConnectionSuccess chrome.exe to example.org|0|rt=1795446062500 externalId=b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7 cat=AdvancedHunting-DeviceNetworkEvents act=ConnectionSuccess outcome=success deviceExternalId=d9 shost=host9.contoso.com c6a2=2001:db8::10 c6a2Label=Source IPv6 Address spt=50123 c6a3=2606:4700::1111 c6a3Label=Destination IPv6 Address dpt=443 dhost=example.org proto=tcp request=https://example.org/path?q\\=1&x\\=a|b sproc=chrome.exe spid=900 cs5=3adb963c-8e61-48e8-a06d-6dbb0dacea39 cs5Label=Tenant Id",
     leef: "LEEF:2.0|Microsoft|Defender XDR|1.0|ConnectionSuccess|x09|devTime=Nov 23 2026 15:01:02.500 UTC\tdevTimeFormat=MMM dd yyyy HH:mm:ss.SSS zzz\tcat=AdvancedHunting-DeviceNetworkEvents\tsev=1\texternalId=b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7\taction=ConnectionSuccess\toutcome=success\tmsg=ConnectionSuccess chrome.exe to example.org\tresource=host9.contoso.com\tdeviceId=d9\tsrc=2001:db8::10\tsrcPort=50123\tdst=2606:4700::1111\tdstPort=443\tproto=tcp\turl=https://example.org/path?q=1&x=a|b\tprocessName=chrome.exe\tprocessId=900\ttenantId=3adb963c-8e61-48e8-a06d-6dbb0dacea39",
   },
   alertEvent: {
-    cef: "CEF:0|Microsoft|Defender XDR|1.0|Suspicious PowerShell command line|Suspicious PowerShell command line|5|rt=1795446123000 externalId=da637551227677560813_-961444813 cat=AdvancedHunting-AlertInfo msg=Suspicious PowerShell command line cs5=3adb963c-8e61-48e8-a06d-6dbb0dacea39 cs5Label=Tenant Id cs6=T1059.001 cs6Label=MITRE Techniques",
+    cef: "CEF:0|Microsoft|Defender XDR|1.0|Suspicious PowerShell command line|Suspicious PowerShell command line|5|rt=1795446123000 externalId=da637551227677560813_-961444813 cat=AdvancedHunting-AlertInfo cs5=3adb963c-8e61-48e8-a06d-6dbb0dacea39 cs5Label=Tenant Id cs6=T1059.001 cs6Label=MITRE Techniques",
     leef: "LEEF:2.0|Microsoft|Defender XDR|1.0|Suspicious PowerShell command line|x09|devTime=Nov 23 2026 15:02:03.000 UTC\tdevTimeFormat=MMM dd yyyy HH:mm:ss.SSS zzz\tcat=AdvancedHunting-AlertInfo\tsev=5\texternalId=da637551227677560813_-961444813\tmsg=Suspicious PowerShell command line\ttenantId=3adb963c-8e61-48e8-a06d-6dbb0dacea39\tmitreTechniques=T1059.001",
   },
   incidentEvent: {
@@ -29,7 +29,7 @@ const EXPECTED: Record<keyof typeof FIXTURES, { cef: string; leef: string }> = {
     leef: "LEEF:2.0|Microsoft|microsoft365Defender|1.0|Multi-stage incident involving Initial access & Command and control on multiple endpoints reported by multiple sources|x09|devTime=Nov 23 2026 15:03:04.343 UTC\tdevTimeFormat=MMM dd yyyy HH:mm:ss.SSS zzz\tcat=m365_defender.incident\tsev=7\texternalId=2972395-2026-11-23T15:03:04.3433333Z\tmsg=A \"multi-stage\" incident | with pipes = and \\ backslashes\ttenantId=3adb963c-8e61-48e8-a06d-6dbb0dacea39",
   },
   graphAlertEvent: {
-    cef: "CEF:0|Microsoft|microsoftDefenderForEndpoint|1.0|Suspicious PowerShell command line|Suspicious PowerShell command line|5|rt=1795446123000 externalId=da637551227677560813_-961444813 cat=m365_defender.alert msg=Suspicious PowerShell command line cs5=3adb963c-8e61-48e8-a06d-6dbb0dacea39 cs5Label=Tenant Id cs6=T1059.001 cs6Label=MITRE Techniques",
+    cef: "CEF:0|Microsoft|microsoftDefenderForEndpoint|1.0|Suspicious PowerShell command line|Suspicious PowerShell command line|5|rt=1795446123000 externalId=da637551227677560813_-961444813 cat=m365_defender.alert cs5=3adb963c-8e61-48e8-a06d-6dbb0dacea39 cs5Label=Tenant Id cs6=T1059.001 cs6Label=MITRE Techniques",
     leef: "LEEF:2.0|Microsoft|microsoftDefenderForEndpoint|1.0|Suspicious PowerShell command line|x09|devTime=Nov 23 2026 15:02:03.000 UTC\tdevTimeFormat=MMM dd yyyy HH:mm:ss.SSS zzz\tcat=m365_defender.alert\tsev=5\texternalId=da637551227677560813_-961444813\tmsg=Suspicious PowerShell command line\ttenantId=3adb963c-8e61-48e8-a06d-6dbb0dacea39\tmitreTechniques=T1059.001",
   },
 };
@@ -55,6 +55,18 @@ test('cef: process event parses back to the intended keys and values', () => {
   assert.equal(m.ext.get('cs1'), 'cmd.exe /c whoami 7');
   assert.equal(m.ext.get('cs1Label'), 'Command Line');
   assert.equal(m.ext.has('src'), false);
+});
+
+test('cef: cs4 Process Hash only when it differs from fileHash', () => {
+  const item = processEvent();
+  assert.equal(parseCef(encodePayload(item, 'cef')).ext.has('cs4'), false);
+  item.event.file = { name: 'evil.dll', hash: { sha1: 'b'.repeat(40) } };
+  const m = parseCef(encodePayload(item, 'cef'));
+  assert.equal(m.ext.get('fileHash'), 'b'.repeat(40));
+  assert.equal(m.ext.get('cs4'), 'a'.repeat(64));
+  assert.equal(m.ext.get('cs4Label'), 'Process Hash');
+  delete item.event.file;
+  assert.equal(parseCef(encodePayload(item, 'cef')).ext.get('cs4'), 'a'.repeat(64));
 });
 
 test('cef: IPv6 endpoints go to c6a2/c6a3 with labels, never to src/dst', () => {

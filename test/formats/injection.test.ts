@@ -116,7 +116,7 @@ function checkCef(text: string, v: string): void {
     ['cs1', cefValueSafe(v, 4000)], ['cs1Label', 'Command Line'],
     ['cs2', cefValueSafe(v, 4000)], ['cs2Label', 'Parent Process Name'],
     ['cs3', cefValueSafe(v, 4000)], ['cs3Label', 'Parent Command Line'],
-    ['cs4', cefValueSafe(v, 4000)], ['cs4Label', 'Process Hash'],
+    // cs4 (process hash) is left out: it equals fileHash here.
     ['cs5', cefValueSafe(v, 4000)], ['cs5Label', 'Tenant Id'],
     ['cs6', cefValueSafe(v + ',T1059', 4000)], ['cs6Label', 'MITRE Techniques'],
   ];

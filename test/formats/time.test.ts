@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { epochMs, isCanonicalIso, leefDevTime, rfc3164Stamp, rfc3164StampOf } from '../../shared/formats/time';
+import { epochMs, epochMsText, isCanonicalIso, leefDevTime, rfc3164Stamp, rfc3164StampOf } from '../../shared/formats/time';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -21,6 +21,7 @@ test('fast ISO conversions agree with Date for canonical timestamps', () => {
     const iso = d.toISOString();
     assert.ok(isCanonicalIso(iso), iso);
     assert.equal(epochMs(iso), t, iso);
+    assert.equal(epochMsText(iso), String(t), iso);
     const pad = (n: number, w = 2) => String(n).padStart(w, '0');
     assert.equal(leefDevTime(iso), `${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)} UTC`);
     assert.equal(rfc3164StampOf(iso), rfc3164Stamp(d));
@@ -35,6 +36,11 @@ test('non-canonical and invalid timestamps fall back to Date.parse or give up', 
   assert.equal(epochMs('2026-11-23T15:00:00.1234567Z'), Date.UTC(2026, 10, 23, 15, 0, 0, 123));
   assert.ok(Number.isNaN(epochMs('2026-02-30T00:00:00.000Z')) || epochMs('2026-02-30T00:00:00.000Z') === Date.parse('2026-02-30T00:00:00.000Z'));
   assert.ok(Number.isNaN(epochMs('nope')));
+  assert.equal(epochMsText('nope'), undefined);
+  assert.equal(epochMsText('1970-01-01T00:00:00.123Z'), '123');
+  assert.equal(epochMsText('1969-12-31T23:59:59.877Z'), '-123');
+  assert.equal(epochMsText('1970-01-01T00:00:01.005Z'), '1005');
+  assert.equal(epochMsText('2026-11-23T16:00:00+01:00'), String(Date.UTC(2026, 10, 23, 15)));
   assert.equal(leefDevTime('2026-11-23T16:00:00+01:00'), 'Nov 23 2026 15:00:00.000 UTC');
   assert.equal(leefDevTime('nope'), undefined);
   assert.equal(rfc3164StampOf('2026-03-05T23:59:58.999-02:00'), 'Mar  6 01:59:58');
