@@ -66,6 +66,9 @@ export interface EngineOptions {
   retry?: RetryTuning;
 }
 
+/** Lets collector operators see who is posting (DESTINATION_HEADERS may override it). */
+export const USER_AGENT = 'defender-forwarder';
+
 /** Longest text of a collector's answer quoted in a failure reason. */
 const REASON_BODY_CHARS = 300;
 
@@ -187,7 +190,7 @@ export class HttpDeliveryEngine {
           const raw = buildBody(this.o.protocol, pending);
           body = { for: pending, ...(await compressBody(raw, this.o.compression)) };
         }
-        const headers: Record<string, string> = { ...this.o.headers, ...body.headers, 'Content-Type': this.o.protocol.contentType };
+        const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...this.o.headers, ...body.headers, 'Content-Type': this.o.protocol.contentType };
         if (this.o.auth) {
           let header: [string, string];
           try {

@@ -39,10 +39,19 @@ describe('HttpSink (generic collector)', () => {
     assert.equal(r.path, '/ingest?source=defender');
     assert.equal(r.headers['content-type'], 'application/x-ndjson');
     assert.equal(r.headers['x-source'], 'defender');
+    assert.equal(r.headers['user-agent'], 'defender-forwarder');
     assert.equal(r.headers.authorization, 'Bearer s3cret-token');
     assert.equal(r.headers['content-encoding'], undefined);
     assert.equal(r.body, items.map((i) => JSON.stringify(i.event)).join('\n') + '\n');
     assert.ok(!loggedText(logger).includes('s3cret-token'));
+  });
+
+  it('an empty send makes no request', async () => {
+    reset();
+    const sink = new HttpSink(options(collector.url('/'), new MemoryLogger()));
+    assert.deepEqual(await sink.send([]), { delivered: 0, failed: [] });
+    await sink.close();
+    assert.equal(collector.requests.length, 0);
   });
 
   it('gzips the body (Content-Encoding: gzip) and the collector decodes the same bytes', async () => {
