@@ -131,7 +131,7 @@ param storageDeleteRetentionDays int = 7
 param logAnalyticsRetentionInDays int = 30
 
 // ---------------------------------------------------------------------------------------------
-// App settings (names in capitals are the setting each parameter fills; see docs/deployment.md)
+// App settings (names in capitals are the setting each parameter fills; see README.md)
 // ---------------------------------------------------------------------------------------------
 
 @description('INCLUDE_ORIGINAL: add the original record as event.original.')

@@ -1,4 +1,4 @@
-// docs/deployment.md (the operator's guide) against the code: its configuration reference lists
+// README.md (the operator's guide) against the code: its configuration reference lists
 // exactly the settings of shared/config/catalog.ts with the same scope and default, its azd table
 // lists exactly the infrastructure values of infra/main.parameters.json, and the steps an operator
 // cannot skip are there.
@@ -10,12 +10,12 @@ import { SETTINGS } from '../../shared/config/catalog';
 import { SEND_CONNECTION_STRING_SETTING } from '../../shared/eventhub/send-samples';
 import { repoRoot } from './support/bicep';
 
-const guide = readFileSync(path.join(repoRoot, 'docs', 'deployment.md'), 'utf8');
+const guide = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 
 /** Rows of the Markdown table that follows `heading`, as cells without the surrounding pipes. */
 function tableAfter(heading: string): string[][] {
   const start = guide.indexOf(heading);
-  assert.ok(start >= 0, `${heading} in docs/deployment.md`);
+  assert.ok(start >= 0, `${heading} in README.md`);
   const lines = guide.slice(start).split('\n');
   const first = lines.findIndex((l) => l.startsWith('|'));
   const rows: string[][] = [];
