@@ -17,9 +17,10 @@
  *
  * Extension keys, in this order, each only when the event has a value:
  *   rt (epoch ms of @timestamp), externalId (event.id), cat (category), act (event.action),
- *   outcome, msg (rule.description; the Name already carries `message`), reason,
+ *   outcome, msg (rule.description, else email.subject; the Name already carries `message`), reason,
  *   deviceExternalId (host.id), dvc (the first IPv4 address in host.ip), shost (host.name),
- *   suser, suid, sntdom (user.*, else process.user.*), duser (user.target.name),
+ *   suser, suid, sntdom (user.*, else process.user.*), duser (user.target.name); for e-mail without
+ *   those: suser = email sender (else first From), duser = recipients (comma-separated),
  *   src (IPv4) or c6a2 + c6a2Label=Source IPv6 Address, spt,
  *   dst (IPv4) or c6a3 + c6a3Label=Destination IPv6 Address, dpt, dhost (destination.domain),
  *   proto (network.transport), app (network.protocol), request (url.original),
@@ -31,7 +32,7 @@
  */
 import type { OutboundEvent } from '../sinks/types';
 import { CEF_HEADER_LIMITS, CEF_KEYS, type CefKey } from './reference/cef-keys';
-import { bestHash, category, ipVersion, nonEmpty, signatureId, summary, validPort } from './fields';
+import { bestHash, category, emailRecipients, emailSender, ipVersion, nonEmpty, signatureId, summary, validPort } from './fields';
 import { cefSeverity } from './severity';
 import { memoLast, truncate } from './sanitize';
 import { epochMsText } from './time';
@@ -130,7 +131,8 @@ export function encodeCef(item: OutboundEvent): string {
   x += catValue(category(item));
   if (typeof e.action === 'string') x += actValue(e.action);
   x = str(x, F.outcome, e.outcome);
-  x = str(x, F.msg, ev.rule?.description); // the Name already carries `message`
+  // The Name already carries `message`; msg holds the alert description, or an e-mail's subject.
+  x = str(x, F.msg, nonEmpty(ev.rule?.description) ?? ev.email?.subject);
   x = str(x, F.reason, e.reason);
 
   const host = ev.host;
@@ -147,6 +149,11 @@ export function encodeCef(item: OutboundEvent): string {
     x = str(x, F.suid, user.id);
     x = str(x, F.sntdom, user.domain);
     x = str(x, F.duser, ev.user?.target?.name);
+  }
+  if (ev.email) {
+    // E-mail tables: sender as the source user, recipients as the destination user.
+    if (!user?.name) x = str(x, F.suser, emailSender(item));
+    if (!ev.user?.target?.name) x = str(x, F.duser, emailRecipients(item));
   }
 
   const s = ev.source;

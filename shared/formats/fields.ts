@@ -58,3 +58,16 @@ export function nonEmpty(v: unknown): string | undefined {
 export function bestHash(h: { sha256?: string; sha1?: string; md5?: string } | undefined): string | undefined {
   return h ? nonEmpty(h.sha256) ?? nonEmpty(h.sha1) ?? nonEmpty(h.md5) : undefined;
 }
+
+/** E-mail sender: the envelope sender, else the first From address. */
+export function emailSender(item: OutboundEvent): string | undefined {
+  const m = item.event.email;
+  if (!m) return undefined;
+  return nonEmpty(m.sender?.address) ?? (Array.isArray(m.from?.address) ? nonEmpty(m.from?.address[0]) : undefined);
+}
+
+/** E-mail recipients, comma-separated. */
+export function emailRecipients(item: OutboundEvent): string | undefined {
+  const to = item.event.email?.to?.address;
+  return Array.isArray(to) && to.length > 0 ? to.join(',') : undefined;
+}

@@ -16,14 +16,15 @@
  *   severity.leefSeverity), externalId (event.id), action (event.action), outcome,
  *   msg (rule.description, else message),
  *   resource (host.name), deviceId (host.id), usrName (<= 255), domain, userId (user.*, else
- *   process.user.*), src, srcPort, dst, dstPort (IPv4 or IPv6), proto (network.transport, else
+ *   process.user.*), sender, recipients, subject (e-mail), src, srcPort, dst, dstPort (IPv4 or
+ *   IPv6), proto (network.transport, else
  *   network.protocol), url, processName, processId, commandLine, parentProcessName, parentCommandLine,
  *   fileName, filePath, fileHash, tenantId (cloud.account.id), mitreTechniques (comma-separated).
  * Keys other than the predefined ones (reference/leef-keys.ts) are custom keys.
  */
 import type { OutboundEvent } from '../sinks/types';
 import { LEEF_KEYS, type LeefKey } from './reference/leef-keys';
-import { bestHash, category, ipVersion, nonEmpty, signatureId, validPort } from './fields';
+import { bestHash, category, emailRecipients, emailSender, ipVersion, nonEmpty, signatureId, validPort } from './fields';
 import { leefSeverity } from './severity';
 import { memoLast, truncate } from './sanitize';
 import { leefDevTime } from './time';
@@ -104,6 +105,11 @@ export function encodeLeef(item: OutboundEvent): string {
     x = str(x, P.usrName, typeof user.name === 'string' ? truncate(user.name, USRNAME_MAX) : undefined);
     x = str(x, P.domain, user.domain);
     x = str(x, P.userId, user.id);
+  }
+  if (ev.email) {
+    x = str(x, P.sender, emailSender(item));
+    x = str(x, P.recipients, emailRecipients(item));
+    x = str(x, P.subject, ev.email.subject);
   }
   const s = ev.source;
   if (s) {

@@ -210,3 +210,25 @@ export function graphAlertEvent(): OutboundEvent {
     origin: 'alert',
   };
 }
+
+export function emailEvent(): OutboundEvent {
+  const event: NormalizedEvent = {
+    '@timestamp': '2026-11-23T15:04:05.006Z',
+    message: 'EmailEvents Delivered from billing@fabrikam.example',
+    event: {
+      kind: 'event', category: ['email'], action: 'Delivered', dataset: 'm365_defender.emailevents',
+      id: 'e1e2e3e4e5e6e7e8e9e0', provider: 'EmailEvents', module: 'm365_defender',
+    },
+    observer: { vendor: 'Microsoft', product: 'Defender XDR' },
+    email: {
+      subject: 'Invoice | due=now \\ "urgent"',
+      from: { address: ['billing@fabrikam.example'] },
+      to: { address: ['kai@contoso.example', 'ana@contoso.example'] },
+      sender: { address: 'bounce@fabrikam.example' },
+      direction: 'Inbound',
+    },
+    m365_defender: { category: 'AdvancedHunting-EmailEvents' },
+    forwarder: { provenance: { source: 'eventhub', messageIndex: 3 } },
+  };
+  return { event, original: { category: 'AdvancedHunting-EmailEvents', properties: { Subject: event.email?.subject } }, origin: 'streaming' };
+}

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSyslogEncoder, encodePayload, type FormatOptions } from '../../shared/formats';
-import { alertEvent, graphAlertEvent, incidentEvent, incidentOriginal, networkEvent, processEvent, processOriginal } from './fixtures';
+import { alertEvent, emailEvent, graphAlertEvent, incidentEvent, incidentOriginal, networkEvent, processEvent, processOriginal } from './fixtures';
 import { parseCef, parseLeef, parseRfc3164, parseRfc5424 } from './parsers';
 
 const FIXTURES = { processEvent, networkEvent, alertEvent, incidentEvent, graphAlertEvent };
@@ -234,4 +234,22 @@ test('remembered values never leak from one event into the next', () => {
   assert.equal(m.sdParams.get('tenantId'), 'other-tenant');
   assert.equal(parseCef(m.msg).ext.get('cs5'), 'other-tenant');
   assert.equal(parseRfc5424(enc(processEvent())).sdParams.get('tenantId'), '3adb963c-8e61-48e8-a06d-6dbb0dacea39');
+});
+
+test('e-mail events: sender, recipients and subject in CEF and LEEF', () => {
+  const item = emailEvent();
+  const cef = parseCef(encodePayload(item, 'cef'));
+  assert.equal(cef.signatureId, 'Delivered');
+  assert.equal(cef.ext.get('suser'), 'bounce@fabrikam.example');
+  assert.equal(cef.ext.get('duser'), 'kai@contoso.example,ana@contoso.example');
+  assert.equal(cef.ext.get('msg'), 'Invoice | due=now \\ "urgent"');
+  assert.ok(encodePayload(item, 'cef').includes(' msg=Invoice | due\\=now \\\\ "urgent" '));
+  const leef = parseLeef(encodePayload(item, 'leef'));
+  assert.equal(leef.attrs.get('sender'), 'bounce@fabrikam.example');
+  assert.equal(leef.attrs.get('recipients'), 'kai@contoso.example,ana@contoso.example');
+  assert.equal(leef.attrs.get('subject'), 'Invoice | due=now \\ "urgent"');
+  assert.equal(leef.attrs.get('msg'), 'EmailEvents Delivered from billing@fabrikam.example');
+  // No envelope sender: the first From address.
+  delete item.event.email?.sender;
+  assert.equal(parseCef(encodePayload(item, 'cef')).ext.get('suser'), 'billing@fabrikam.example');
 });

@@ -275,3 +275,22 @@ test('sloppy producer values (null, numbers, non-arrays) neither throw nor break
   assert.equal(cef.ext.has('cs6'), false);
   assert.equal(parseLeef(encodePayload(item, 'leef')).attrs.has('resource'), false);
 });
+
+test('hostile e-mail subject, sender and recipients stay inside their fields', () => {
+  for (const v of Object.values(HOSTILE)) {
+    const item = hostileItem(v);
+    delete item.event.user;
+    delete item.event.process;
+    delete item.event.rule;
+    item.event.email = { subject: v, sender: { address: v }, to: { address: [v, v] } };
+    const cef = parseCef(encodePayload(item, 'cef'));
+    assert.equal(cef.ext.get('msg'), cefValueSafe(v, 1023));
+    assert.equal(cef.ext.get('suser'), cefValueSafe(v, 1023));
+    assert.equal(cef.ext.get('duser'), cefValueSafe(v + ',' + v, 1023));
+    const leef = parseLeef(encodePayload(item, 'leef'));
+    assert.equal(leef.attrs.get('subject'), controls(v));
+    assert.equal(leef.attrs.get('sender'), controls(v));
+    assert.equal(leef.attrs.get('recipients'), controls(v + ',' + v));
+    for (const format of PAYLOAD_FORMATS) assertNoFrameBreak(createSyslogEncoder({ format, syslog: { format: 'rfc5424', appName: 'a', hostname: 'h', facility: 16 } })(item), format);
+  }
+});
