@@ -43,7 +43,7 @@ export interface RecordedRequest {
   rawBytes: number;
   /** Decoded body text (empty in count-only mode). */
   body: string;
-  /** What the collector answered. */
+  /** What the collector answered; -1 when it answered nothing (reset, or a slow request the client gave up on). */
   status: number;
   fault?: Fault['kind'];
 }
@@ -193,7 +193,10 @@ export class HttpCollector {
       if (fault?.kind === 'slow') {
         const t = setTimeout(() => {
           this.timers.delete(t);
-          if (!res.destroyed) this.handle(req, res, raw, undefined, 'slow');
+          // A client that gave up has closed its socket: like a proxy in front of a real collector,
+          // the double then drops the request (tests stay independent of late, leaked handling).
+          if (!res.destroyed && !req.socket.destroyed) this.handle(req, res, raw, undefined, 'slow');
+          else this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBytes: raw.length, body: '', status: -1, fault: 'slow' });
         }, fault.delayMs);
         this.timers.add(t);
         return;
