@@ -3,7 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../shared/config/env';
 import { Counters, MemoryLogger } from '../../shared/observability/log';
 import { HttpSink, parseHttpSinkOptions, type HttpSinkOptions } from '../../shared/sinks/http';
+import { ElasticBulkSink } from '../../shared/sinks/elastic-bulk';
+import { createHttpSink, isHttpDestination } from '../../shared/sinks/http-factory';
 import { encodeEventJson } from '../../shared/sinks/http-options';
+import { SplunkHecSink } from '../../shared/sinks/splunk-hec';
 import { redactUrl } from '../../shared/sinks/http-url';
 import { freePort } from '../support/azurite';
 import { HttpCollector } from '../support/http-collector';
@@ -384,5 +387,19 @@ describe('parseHttpSinkOptions', () => {
   it('rejects a non-HTTP scheme on DESTINATION', () => {
     assert.throws(() => parseHttpSinkOptions(new URL('ftp://x/'), {}, encodeEventJson, undefined, new MemoryLogger()),
       (e: unknown) => e instanceof ConfigError && e.setting === 'DESTINATION');
+  });
+});
+
+describe('createHttpSink', () => {
+  const logger = new MemoryLogger();
+  const env = { DESTINATION_TOKEN: 't' };
+  it('maps each scheme to its sink, and other schemes to undefined', () => {
+    assert.ok(createHttpSink(new URL('https://c.example/in'), env, encodeEventJson, undefined, logger) instanceof HttpSink);
+    assert.ok(createHttpSink(new URL('http://c.example/in'), env, encodeEventJson, undefined, logger) instanceof HttpSink);
+    assert.ok(createHttpSink(new URL('splunk+https://s.example:8088'), env, encodeEventJson, undefined, logger) instanceof SplunkHecSink);
+    assert.ok(createHttpSink(new URL('elastic+http://e.example:9200/logs-x'), env, encodeEventJson, undefined, logger) instanceof ElasticBulkSink);
+    assert.equal(createHttpSink(new URL('syslog+tcp://s.example:514'), env, encodeEventJson, undefined, logger), undefined);
+    assert.equal(isHttpDestination(new URL('elastic+https://e/x')), true);
+    assert.equal(isHttpDestination(new URL('syslog+tls://e:6514')), false);
   });
 });
