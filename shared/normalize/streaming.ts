@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { PROPERTIES_JSON, type NormalizedEvent, type Provenance } from '../model/event';
 import { decodeJson, isoTime, str } from './coerce';
 import { relate, type Props } from './ecs';
@@ -74,7 +74,17 @@ function decodedColumns(p: Props, known: boolean): Props | undefined {
  * out on purpose: a re-export of the same row must keep its id.
  */
 export function streamingEventId(category: string, tenantId: string, propertiesJson: string): string {
-  return createHash('sha256').update(`${category}\u001f${tenantId}\u001f${propertiesJson}`).digest('hex').slice(0, 32);
+  return sha256Hex(`${category}\u001f${tenantId}\u001f${propertiesJson}`).slice(0, 32);
+}
+
+/**
+ * SHA-256 (collision resistant: an attacker must not be able to craft a record whose id equals another
+ * event's and so get it dropped as a duplicate). crypto.hash (Node >= 20.12) is the one-shot form,
+ * about twice as fast per call as createHash for record-sized inputs.
+ */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+function sha256Hex(data: string): string {
+  return oneShotHash ? oneShotHash('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
 }
 
 /** What is the same for every record of one table, computed once per table rather than per record. */
