@@ -19,7 +19,7 @@ import { HttpClient, type HttpResponse, type HttpTlsOptions } from './http-clien
 import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtocol, type RetryTuning } from './http-engine';
 import type { Compression } from './http-gzip';
 import {
-  bareHostname, defaultPort, outputFormat, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnIfInsecure, type Encode,
+  bareHostname, defaultPort, outputFormat, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode,
 } from './http-options';
 import { redactUrl, requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
@@ -96,7 +96,7 @@ export class ElasticBulkSink implements Sink {
     const protocol = requireWireProtocol(options.url);
     this.name = redactUrl(options.url);
     this.target = elasticTarget(options.url);
-    if (protocol === 'https:') warnIfInsecure(options.tls, this.name, options.logger);
+    warnAboutTransport(options.url, protocol, options.tls, this.name, options.logger);
     this.client = new HttpClient({
       protocol, hostname: bareHostname(options.url), port: defaultPort(protocol, options.url), maxSockets: options.concurrency, tls: options.tls,
     });

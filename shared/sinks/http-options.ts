@@ -71,6 +71,19 @@ export function warnIfInsecure(tls: HttpTlsOptions | undefined, destination: str
   }
 }
 
+/** An explicit http:// destination is allowed (local collectors, a TLS-terminating sidecar) but never quietly. */
+export function warnIfPlaintext(url: URL, destination: string, logger: Logger): void {
+  const host = bareHostname(url);
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return;
+  logger.warn('This HTTP destination is plaintext: events and the token cross the network unencrypted. Use https unless a local proxy encrypts them.', { destination });
+}
+
+/** Called by each HTTP sink at creation. */
+export function warnAboutTransport(url: URL, protocol: 'http:' | 'https:', tls: HttpTlsOptions | undefined, destination: string, logger: Logger): void {
+  if (protocol === 'https:') warnIfInsecure(tls, destination, logger);
+  else warnIfPlaintext(url, destination, logger);
+}
+
 /** DESTINATION_HEADERS: a JSON object of string values. Header names are checked, values kept as is. */
 export function parseHeaders(env: SettingsSource): Record<string, string> {
   const raw = readString(env, 'DESTINATION_HEADERS');

@@ -11,7 +11,7 @@ import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtoc
 import type { Compression } from './http-gzip';
 import {
   bareHostname, defaultPort, encodesJson, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName,
-  warnIfInsecure, type Encode,
+  warnAboutTransport, type Encode,
 } from './http-options';
 import { redactUrl, requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
@@ -73,7 +73,7 @@ export class HttpSink implements Sink {
   constructor(private readonly options: HttpSinkOptions) {
     const protocol = requireWireProtocol(options.url);
     this.name = redactUrl(options.url);
-    if (protocol === 'https:') warnIfInsecure(options.tls, this.name, options.logger);
+    warnAboutTransport(options.url, protocol, options.tls, this.name, options.logger);
     this.client = new HttpClient({
       protocol, hostname: bareHostname(options.url), port: defaultPort(protocol, options.url), maxSockets: options.concurrency, tls: options.tls,
     });

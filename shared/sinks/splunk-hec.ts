@@ -23,7 +23,7 @@ import type { Counters, Logger } from '../observability/log';
 import { HttpClient, type HttpResponse, type HttpTlsOptions } from './http-client';
 import { HttpDeliveryEngine, statusOutcome, describeStatus, type AttemptOutcome, type HttpProtocol, type RetryTuning } from './http-engine';
 import type { Compression } from './http-gzip';
-import { bareHostname, defaultPort, encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnIfInsecure, type Encode } from './http-options';
+import { bareHostname, defaultPort, encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode } from './http-options';
 import { redactUrl, requireWireProtocol, urlCredentials } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
@@ -126,7 +126,7 @@ export class SplunkHecSink implements Sink {
   constructor(private readonly options: SplunkHecOptions) {
     const protocol = requireWireProtocol(options.url);
     this.name = redactUrl(options.url);
-    if (protocol === 'https:') warnIfInsecure(options.tls, this.name, options.logger);
+    warnAboutTransport(options.url, protocol, options.tls, this.name, options.logger);
     this.client = new HttpClient({
       protocol, hostname: bareHostname(options.url), port: defaultPort(protocol, options.url), maxSockets: options.concurrency, tls: options.tls,
     });

@@ -403,3 +403,13 @@ describe('createHttpSink', () => {
     assert.equal(isHttpDestination(new URL('syslog+tls://e:6514')), false);
   });
 });
+
+describe('plaintext warning', () => {
+  it('warns at start for a non-loopback http:// destination, not for loopback', () => {
+    const logger = new MemoryLogger();
+    new HttpSink(parseHttpSinkOptions(new URL('http://siem.example/in'), {}, encodeEventJson, undefined, logger));
+    new HttpSink(parseHttpSinkOptions(new URL('http://127.0.0.1:9/in'), {}, encodeEventJson, undefined, logger));
+    assert.deepEqual(logger.entries.map((e) => [e.level, e.properties?.destination]), [['warn', 'http://siem.example/in']]);
+    assert.match(logger.entries[0].message, /plaintext/);
+  });
+});
