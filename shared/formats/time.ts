@@ -17,8 +17,19 @@ function digits(s: string, from: number, to: number): number {
   return n;
 }
 
+// The syslog header and the CEF/LEEF payload ask about the same @timestamp string one after the other.
+let lastChecked: string | undefined;
+let lastCanonical = false;
+
 /** True for exactly `YYYY-MM-DDTHH:MM:SS.sssZ` with digits where digits belong and sane ranges. */
 export function isCanonicalIso(s: string): boolean {
+  if (s === lastChecked) return lastCanonical;
+  lastCanonical = checkCanonicalIso(s);
+  lastChecked = s;
+  return lastCanonical;
+}
+
+function checkCanonicalIso(s: string): boolean {
   if (s.length !== 24 || s.charCodeAt(23) !== 90 /* Z */ || s.charCodeAt(10) !== 84 /* T */) return false;
   if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46) return false;
   const y = digits(s, 0, 4), mo = digits(s, 5, 7), d = digits(s, 8, 10);
