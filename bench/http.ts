@@ -19,6 +19,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import os from 'node:os';
 import zlib from 'node:zlib';
 import axios from 'axios';
 import { encodeJson } from '../shared/formats/json';
@@ -118,6 +119,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg()[0];
   const child = fork(__filename, ['--collector'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { port } = await new Promise<{ port: number }>((r) => child.once('message', (m) => r(m as { port: number })));
   const url = new URL(`http://127.0.0.1:${port}/ingest`);
@@ -204,6 +206,7 @@ async function main(): Promise<void> {
     `${name.padEnd(30)} ${t.toFixed(1).padStart(8)} ms ${Math.round(RECORDS / (t / 1000)).toLocaleString('en-US').padStart(10)} rec/s ${(mb / (t / 1000)).toFixed(1).padStart(7)} MB/s  ${extra}`;
   const withRatio = (name: string, t: number) => row(name, t, `ratio to floor ${(t / floorMs).toFixed(2)}`);
   const rawBytes = items.reduce((n, i) => n + Buffer.byteLength(encodeRaw(i)) + 1, 0);
+  console.log(`machine: ${os.cpus().length} cores, load average at start ${loadAtStart.toFixed(1)} (figures scale with other load on the machine)`);
   console.log(`HTTP delivery bench: ${RECORDS.toLocaleString('en-US')} records in ${MESSAGES} messages, ${mb.toFixed(1)} MB of message JSON; NDJSON + gzip level ${GZIP_LEVEL}, 500 events / 1 MiB per request, 4 in flight; median of ${RUNS} runs`);
   console.log(`NDJSON sent per run: json ${(ndjson.length / 1e6).toFixed(1)} MB (${Math.round(ndjson.length / RECORDS)} B/event), raw ${(rawBytes / 1e6).toFixed(1)} MB (${Math.round(rawBytes / RECORDS)} B/event)`);
   console.log('');
