@@ -7,40 +7,9 @@
  * common clean value is returned untouched (no per-character loop, no allocation).
  */
 
-/** C0 controls (including TAB, CR, LF, NUL) and DEL. */
-const CONTROL = /[\x00-\x1f\x7f]/;
-const CONTROL_G = /[\x00-\x1f\x7f]/g;
-
-/** Characters that can end a syslog message under LF framing, or that a C string would stop at. */
-const FRAME_BREAKING = /[\r\n\0]/;
-const FRAME_BREAKING_G = /[\r\n\0]/g;
-
 /** Not printable US-ASCII (33..126): what RFC 5424 allows in HOSTNAME, APP-NAME, PROCID and MSGID. */
 const NOT_PRINTUSASCII = /[^\x21-\x7e]/;
 const NOT_PRINTUSASCII_G = /[^\x21-\x7e]/g;
-
-/** Replaces every C0 control character and DEL with one space (the documented safe replacement). */
-export function replaceControls(value: string): string {
-  return CONTROL.test(value) ? value.replace(CONTROL_G, ' ') : value;
-}
-
-export function hasControls(value: string): boolean {
-  return CONTROL.test(value);
-}
-
-/**
- * Last line of defence for a whole syslog message: CR, LF and NUL become spaces. The formats already
- * escape or replace these, so this only fires for payloads that bypass them (a raw original that is
- * not from JSON.stringify); inside JSON, a raw CR/LF can only sit between tokens, where a space is
- * equivalent.
- */
-export function replaceFrameBreaking(message: string): string {
-  return FRAME_BREAKING.test(message) ? message.replace(FRAME_BREAKING_G, ' ') : message;
-}
-
-export function hasFrameBreaking(message: string): boolean {
-  return FRAME_BREAKING.test(message);
-}
 
 /**
  * Cuts a string to at most `max` UTF-16 code units without splitting a surrogate pair (a lone high
