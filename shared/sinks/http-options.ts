@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, readBoolean, readEnum, readInteger, readString, type SettingsSource } from '../config/env';
+import { PAYLOAD_FORMATS, type PayloadFormat } from '../formats/types';
 import type { Logger } from '../observability/log';
 import type { AuthKind, HttpAuth } from './http-auth';
 import type { HttpTlsOptions } from './http-client';
@@ -13,11 +14,9 @@ import type { OutboundEvent } from './types';
 
 export type Encode = (item: OutboundEvent) => string;
 
-/** Until shared/formats is wired in: the normalized event as JSON. */
+/** The default payload (OUTPUT_FORMAT=json); the lead passes payloadEncoder(format) from shared/formats. */
 export const encodeEventJson: Encode = (item) => JSON.stringify(item.event);
 
-export type PayloadFormat = 'json' | 'raw' | 'fortisiem' | 'cef' | 'leef';
-const PAYLOAD_FORMATS: readonly PayloadFormat[] = ['json', 'raw', 'fortisiem', 'cef', 'leef'];
 
 /** Whether OUTPUT_FORMAT yields JSON text (json, raw) or a text line (fortisiem, cef, leef). */
 export function encodesJson(env: SettingsSource): boolean {
