@@ -41,6 +41,9 @@ export function isTlsVerificationError(err: unknown): boolean {
   return typeof code === 'string' && TLS_VERIFY_CODES.has(code);
 }
 
+/** Longest wait, after a TLS 1.3 handshake with a client certificate, for the server's verdict on it. */
+const CLIENT_CERT_VERDICT_MS = 1_000;
+
 export class SyslogStream {
   /** Set once the connection can no longer be trusted to carry data. */
   broken: Error | undefined;
@@ -84,6 +87,26 @@ export class SyslogStream {
         onError(new SyslogConnectionError(`connecting to ${target.host}:${target.port} timed out after ${target.timeoutMs} ms`, 'ETIMEDOUT'));
       }, target.timeoutMs);
       const ready = () => {
+        if (socket instanceof tls.TLSSocket && socket.getProtocol() === 'TLSv1.3' && !ticketSeen) {
+          // TLS 1.3: the client's handshake completes BEFORE the server has checked the client
+          // certificate (ours, or the lack of one when the server requires it); a refusal arrives as an
+          // alert afterwards, and data written in between would count as sent and be lost. The
+          // server's session ticket (or its alert) is the verdict; a server that sends no ticket
+          // costs at most CLIENT_CERT_VERDICT_MS once per connection.
+          const verdict = setTimeout(proceed, Math.min(CLIENT_CERT_VERDICT_MS, target.timeoutMs));
+          // 'session' is emitted from inside OpenSSL's read; writing before that returns corrupts the
+          // record stream (bad record mac), so continue on the next turn of the event loop.
+          socket.once('session', () => { clearTimeout(verdict); setImmediate(proceed); });
+          socket.once('error', () => clearTimeout(verdict));
+          return;
+        }
+        proceed();
+      };
+      let ticketSeen = false;
+      let done = false;
+      const proceed = () => {
+        if (done || socket.destroyed) return;
+        done = true;
         clearTimeout(timer);
         socket.removeListener('error', onError);
         socket.setNoDelay(true);
@@ -96,11 +119,15 @@ export class SyslogStream {
         const servername = t.servername ?? (net.isIP(target.host) ? undefined : target.host);
         // rejectUnauthorized makes Node check the chain and the name (servername, else host) before
         // 'secureConnect': no byte of data is ever written on an unverified connection.
-        socket = tls.connect({
+        const tlsSocket = tls.connect({
           host: target.host, port: target.port, servername,
           ca: t.ca, cert: t.cert, key: t.key,
           rejectUnauthorized: !t.insecure,
         }, ready);
+        tlsSocket.once('session', () => { ticketSeen = true; });
+        // Read from the start: session tickets and alerts are only processed while reading.
+        tlsSocket.on('data', () => {});
+        socket = tlsSocket;
       } else {
         socket = net.connect({ host: target.host, port: target.port }, ready);
       }
