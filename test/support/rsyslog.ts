@@ -20,8 +20,9 @@ const CANDIDATES = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd', '/usr/local/sbin/rsy
 
 /** Path of rsyslogd, or undefined when it is not installed. */
 export function findRsyslogd(): string | undefined {
+  // RSYSLOGD names the binary explicitly (a missing path means "not installed": how the skip is tested).
   const fromEnv = process.env.RSYSLOGD;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
   return CANDIDATES.find((c) => existsSync(c));
 }
 
