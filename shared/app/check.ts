@@ -14,7 +14,7 @@
  *   skipped with that reason (the prerequisite's own FAIL already makes the run fail).
  */
 import dns from 'node:dns/promises';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -490,15 +490,23 @@ async function checkStorage(env: SettingsSource, deps: CheckDeps, parsed: Parsed
     const dir = path.resolve(deps.cwd ?? process.cwd(), parsed.deadLetters.dir);
     const item = `Dead-letter folder ${dir}`;
     try {
-      mkdirSync(dir, { recursive: true });
-      const probe = path.join(dir, `.check-${process.pid}-${Date.now()}`);
-      writeFileSync(probe, 'defender-forwarder check\n');
-      rmSync(probe, { force: true });
-      report.pass(item, 'writable');
+      if (existsSync(dir)) {
+        // A real write: access() says yes on read-only mounts and for root.
+        const probe = path.join(dir, `.check-${process.pid}-${Date.now()}`);
+        writeFileSync(probe, 'defender-forwarder check\n');
+        rmSync(probe, { force: true });
+        report.pass(item, 'writable');
+      } else {
+        // Not created by the check: the store creates it at the first dead letter.
+        let parent = path.dirname(dir);
+        while (!existsSync(parent) && path.dirname(parent) !== parent) parent = path.dirname(parent);
+        accessSync(parent, fsConstants.W_OK);
+        report.pass(item, `does not exist yet; ${parent} is writable, so it can be created at the first dead letter`);
+      }
     } catch (err) {
       report.fail(item, `not writable: ${codeOf(err) ?? messageOf(err)}`, 'set DEADLETTER_DIR to a folder this user can write, or configure AzureWebJobsStorage to keep dead letters in Blob Storage');
     }
-    report.skip('Storage', 'not configured (AzureWebJobsStorage unset): no cursor table or poll queue to check');
+    report.skip('Storage', 'not configured: AzureWebJobsStorage is unset, so there is no container, cursor table or poll queue to check');
     return;
   }
 
@@ -517,7 +525,7 @@ async function checkStorage(env: SettingsSource, deps: CheckDeps, parsed: Parsed
   const tableName = parsed.graph?.cursorTable;
   const queueName = parsed.graph?.pollQueue;
   if (!graphOn || !tableName || !queueName) {
-    report.skip('Storage: cursor table and poll queue', graphOn ? 'not checked: the Graph polling configuration is invalid' : 'not configured (Graph polling is off)');
+    report.skip('Storage: cursor table and poll queue', graphOn ? 'not checked: the Graph polling configuration is invalid' : 'not configured: Graph polling is off');
     return;
   }
   const tableItem = `Storage: cursor table ${tableName}`;
@@ -615,7 +623,7 @@ async function checkGraph(
     return;
   }
   if (tenants.length === 0) {
-    report.skip('Graph', 'not configured (set GRAPH_TENANT_ID and GRAPH_CLIENT_ID, or GRAPH_TENANTS, to poll incidents and alerts)');
+    report.skip('Graph', 'not configured: set GRAPH_TENANT_ID and GRAPH_CLIENT_ID, or GRAPH_TENANTS, to poll incidents and alerts');
     return;
   }
   const timeoutMs = parsed.timeoutMs;
@@ -810,6 +818,11 @@ async function checkDestinations(env: SettingsSource, parsed: Parsed, vault: Vau
     return { needed: true };
   };
   const readCache = new Set<string>();
+
+  // Key Vault reads first, so their lines come before the destinations that use them.
+  const valid = parsed.destinations.filter((d) => d.error === undefined && d.spec !== 'stdout').map((d) => new URL(d.spec).protocol.toLowerCase());
+  if (valid.includes('syslog+tls:')) await secretItem('DESTINATION_CLIENT_CERT_SECRET_NAME', 'client certificate');
+  if (valid.some((p) => !p.startsWith('syslog+'))) await secretItem('DESTINATION_TOKEN_SECRET_NAME', 'collector token');
 
   for (const d of parsed.destinations) {
     const item = `Destination ${d.name}`;
