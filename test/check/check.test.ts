@@ -355,6 +355,62 @@ describe('check: failures name the cause and the fix', () => {
   });
 });
 
+describe('check: more tenants and collector tokens', () => {
+  const TENANT2 = '8d3f2c1a-5555-4c5e-9f00-0123456789ab';
+  const CERT_CLIENT = '0f5b2d9e-3333-4a1b-8c3d-abcdefabcdef';
+
+  it('GRAPH_TENANTS: a certificate tenant whose app lacks SecurityAlert.Read.All (real token path), next to a healthy one', async () => {
+    const cert = pki.createClientCertificate('defender-forwarder check app');
+    idp.registerApp({ tenantId: TENANT2, clientId: CERT_CLIENT, certificates: [cert.certPem], roles: ['SecurityIncident.Read.All'] });
+    kv.importCertificate('graph-cert', cert.certPem, cert.keyPem);
+    const env = baseEnv({
+      GRAPH_TENANTS: JSON.stringify([{ tenantId: TENANT, clientId: CLIENT }, { tenantId: TENANT2, clientId: CERT_CLIENT, certificateName: 'graph-cert' }]),
+      DESTINATION: 'stdout',
+    });
+    const run = await runCli(env);
+    assert.equal(run.code, 1);
+    assertOutline(run, [
+      'PASS Configuration: output format', 'PASS Configuration: delivery tuning', 'PASS Configuration: Key Vault',
+      'PASS Configuration: app identity', 'PASS Configuration: destinations', 'PASS Configuration: storage account',
+      'PASS Configuration: dead letters', 'PASS Configuration: Graph cloud', 'PASS Configuration: Graph tenants',
+      'PASS Configuration: Graph polling', 'PASS Storage: dead-letter container deadletter',
+      'PASS Storage: cursor table graphcursors', 'PASS Storage: poll queue graph-poll',
+      `PASS Key Vault secret graph-client-secret (tenant ${TENANT})`, `PASS Graph token (tenant ${TENANT})`,
+      `PASS Graph incidents (tenant ${TENANT})`, `PASS Graph alerts_v2 (tenant ${TENANT})`,
+      `PASS Key Vault certificate graph-cert (tenant ${TENANT2})`, `PASS Graph token (tenant ${TENANT2})`,
+      `PASS Graph incidents (tenant ${TENANT2})`, `FAIL Graph alerts_v2 (tenant ${TENANT2})`,
+      'PASS Destination stdout',
+    ]);
+    assert.match(line(run, 'FAIL  Graph alerts_v2'), /403 Forbidden: the app lacks SecurityAlert\.Read\.All with admin consent .* -> fix: grant the Microsoft Graph application permission SecurityAlert\.Read\.All/);
+    assert.ok(!run.out.includes('PRIVATE KEY'), 'the certificate key must not be printed');
+    assertNoSecrets(run.out);
+  });
+
+  it('a collector token from Key Vault refused by Splunk HEC -> FAIL naming DESTINATION_TOKEN_SECRET_NAME; Key Vault access denied -> the role fix', async () => {
+    hec.fail({ kind: 'hec-invalid-token' });
+    const refused = await runCli({
+      DESTINATION: `splunk+http://127.0.0.1:${hec.boundPort}`, DESTINATION_TOKEN_SECRET_NAME: 'hec-token',
+      KEY_VAULT_URL: kv.vaultUrl, AZURE_CLIENT_ID: MI_CLIENT, DEADLETTER_DIR: path.join(tmp, 'dl'), DELIVERY_TIMEOUT_SECONDS: '5',
+    });
+    assert.equal(refused.code, 1);
+    assert.equal(line(refused, 'FAIL  Destination'),
+      `FAIL  Destination splunk+http://127.0.0.1:${hec.boundPort}: HEC refused the token: HTTP 403 {"text":"Invalid token","code":4} -> fix: the collector refused the token: put a valid token in the Key Vault secret named by DESTINATION_TOKEN_SECRET_NAME`);
+
+    kv.setSecret('denied-token', 'denied-token-value-0000');
+    kv.denyAccess('denied-token');
+    const before = hec.requests.length;
+    const denied = await runCli({
+      DESTINATION: `splunk+http://127.0.0.1:${hec.boundPort}`, DESTINATION_TOKEN_SECRET_NAME: 'denied-token',
+      KEY_VAULT_URL: kv.vaultUrl, AZURE_CLIENT_ID: MI_CLIENT, DEADLETTER_DIR: path.join(tmp, 'dl'), DELIVERY_TIMEOUT_SECONDS: '5',
+    });
+    assert.equal(denied.code, 1);
+    assert.match(line(denied, 'FAIL  Key Vault secret denied-token (collector token)'), / -> fix: grant the Function App's managed identity the "Key Vault Secrets User" role on the vault/);
+    assert.equal(line(denied, 'SKIP  Destination'), `SKIP  Destination splunk+http://127.0.0.1:${hec.boundPort} (not checked: the collector token could not be read from Key Vault)`);
+    assert.equal(hec.requests.length, before, 'no request without the token');
+    assert.ok(!denied.out.includes('denied-token-value-0000'));
+  });
+});
+
 describe('check: nothing optional configured', () => {
   it('no Graph, no storage -> SKIP lines, the local dead-letter folder checked, exit 0', async () => {
     const dir = path.join(tmp, 'not-yet');
