@@ -69,7 +69,7 @@ export function formatSummary(results: readonly CheckResult[]): string {
 export function createCheckCommand(deps: CheckCommandDeps = {}): CliCommand {
   return {
     name: 'check',
-    summary: 'validate the configuration and test every dependency (Key Vault, Graph, storage, destinations)',
+    summary: 'validate the settings and test each dependency (pass/fail per item)',
     usage: USAGE,
     async run(args: string[], io: CliIo): Promise<number> {
       const p = parseArgs(args);
