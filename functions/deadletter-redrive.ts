@@ -1,4 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { invocationLogger } from '../shared/observability/invocation-logger';
 import { getRuntime } from '../shared/app/runtime';
 import { createDeadLetterStore } from '../shared/deadletter/create';
 import { readRedriveSettings, redriveDeadLetters, type RedriveResult, type Reprocess } from '../shared/deadletter/redrive';
@@ -23,21 +24,13 @@ export interface RedriveDeps {
   reprocess?: Reprocess;
 }
 
-function contextLogger(context: InvocationContext): Logger {
-  const fmt = (m: string, p?: object) => (p ? `${m} ${JSON.stringify(p)}` : m);
-  return {
-    info: (m, p) => context.log(fmt(m, p)),
-    warn: (m, p) => context.warn(fmt(m, p)),
-    error: (m, p) => context.error(fmt(m, p)),
-  };
-}
 
 export function makeRedriveHandler(
   provider: (logger: Logger) => Promise<RedriveDeps>,
   env: SettingsSource = process.env,
 ): (timer: Timer, context: InvocationContext) => Promise<RedriveResult> {
   return async (timer, context) => {
-    const logger = contextLogger(context);
+    const logger = invocationLogger(context);
     const { budgetMs } = readRedriveSettings(env);
     if (timer.isPastDue) logger.warn('dead-letter redrive is running late (missed schedule)');
     const deps = await provider(logger);

@@ -1,4 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { invocationLogger } from '../shared/observability/invocation-logger';
 import { getRuntime } from '../shared/app/runtime';
 import type { SettingsSource } from '../shared/config/env';
 import { TableCursorStore, type CursorStore } from '../shared/graph/cursor-store';
@@ -21,14 +22,6 @@ export const INCIDENTS_TIMER = 'graphIncidentsTimer';
 export const ALERTS_TIMER = 'graphAlertsTimer';
 export const POLL_WORKER = 'graphPollWorker';
 
-function contextLogger(context: InvocationContext): Logger {
-  const fmt = (m: string, p?: object) => (p ? `${m} ${JSON.stringify(p)}` : m);
-  return {
-    info: (m, p) => context.log(fmt(m, p)),
-    warn: (m, p) => context.warn(fmt(m, p)),
-    error: (m, p) => context.error(fmt(m, p)),
-  };
-}
 
 export interface GraphHandlers {
   /** Timer handler: enqueues one job per configured tenant for the resource; returns the count. */
@@ -55,7 +48,7 @@ export function makeGraphHandlers(depsProvider: (logger: Logger) => GraphPollDep
   };
   return {
     async enqueue(resource, timer, context) {
-      const logger = contextLogger(context);
+      const logger = invocationLogger(context);
       if (timer?.isPastDue) logger.warn('graph poll timer is running late (missed schedule)', { resource });
       const deps = await depsProvider(logger);
       const jobs: PollJob[] = deps.tenants().map((tenantId) => ({ tenantId, resource, reason: 'schedule' }));
@@ -67,7 +60,7 @@ export function makeGraphHandlers(depsProvider: (logger: Logger) => GraphPollDep
     },
 
     async poll(message, context) {
-      const logger = contextLogger(context);
+      const logger = invocationLogger(context);
       let job: PollJob;
       try {
         job = decodeJob(message);

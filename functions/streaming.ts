@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { getRuntime, type Runtime } from '../shared/app/runtime';
 import type { Provenance } from '../shared/model/event';
-import type { Logger } from '../shared/observability/log';
+import { invocationLogger } from '../shared/observability/invocation-logger';
 import { processStreamingMessages, type StreamingMessage } from '../shared/pipeline/streaming';
 
 /**
@@ -13,15 +13,6 @@ import { processStreamingMessages, type StreamingMessage } from '../shared/pipel
 
 export const STREAMING_FUNCTION_NAME = 'defenderStreaming';
 
-/** Per-invocation logger on the host's context (App Insights traces). */
-export function contextLogger(context: InvocationContext): Logger {
-  const fmt = (m: string, p?: object) => (p ? `${m} ${JSON.stringify(p)}` : m);
-  return {
-    info: (m, p) => context.log(fmt(m, p)),
-    warn: (m, p) => context.warn(fmt(m, p)),
-    error: (m, p) => context.error(fmt(m, p)),
-  };
-}
 
 function pick<T>(meta: Record<string, unknown> | undefined, key: string, i: number): T | undefined {
   const arr = meta?.[key];
@@ -53,7 +44,7 @@ export function messagesFromTrigger(messages: unknown, context: InvocationContex
 /** Builds the handler around a runtime provider (tests pass their own runtime; the app uses getRuntime). */
 export function makeStreamingHandler(runtimeProvider: () => Promise<Runtime>): (messages: unknown, context: InvocationContext) => Promise<void> {
   return async (messages, context) => {
-    const log = contextLogger(context);
+    const log = invocationLogger(context);
     const runtime = await runtimeProvider();
     const batch = processStreamingMessages(messagesFromTrigger(messages, context), runtime.streaming);
     for (const f of batch.failures) {

@@ -55,17 +55,8 @@ export function enumValue(v: unknown): string | undefined {
   return s === undefined ? undefined : s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-/** Elastic's scale; informational sits below low; unknown and future values carry no score. */
-export function severityScore(v: unknown): number | undefined {
-  switch (str(v)?.toLowerCase()) {
-    case 'informational': return 1;
-    case 'low': return 21;
-    case 'medium': return 47;
-    case 'high': return 73;
-    case 'critical': return 99;
-    default: return undefined;
-  }
-}
+/** Elastic's scale, shared with the streaming tables; unknown and future values carry no score. */
+export { severityScore } from '../ecs';
 
 export const ms = millisecondInstant;
 
