@@ -8,80 +8,15 @@
  * Run: node dist/bench/streaming.js   (npm run bench runs it with the others)
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { serializeEvent } from '../shared/model/serialize';
-import { processStreamingMessages, type StreamingMessage } from '../shared/pipeline/streaming';
+import { processStreamingMessages } from '../shared/pipeline/streaming';
+import { asMessages, peerCorpus, realisticCorpus, type Corpus } from './corpus';
 
 const ROOT = path.join(__dirname, '..', '..');
 const RUNS = 7;
-
-interface Corpus { name: string; bodies: string[]; records: number; bytes: number }
-
-function sampleRecords(): Array<Record<string, unknown>> {
-  const dir = path.join(ROOT, 'samples', 'streaming');
-  const out: Array<Record<string, unknown>> = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.ndjson'))) {
-    for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean)) {
-      for (const r of (JSON.parse(line) as { records: Array<Record<string, unknown>> }).records) {
-        // Device tables carry every column (~2.4 KB); weight them as real exports do.
-        const weight = String(r.category).startsWith('AdvancedHunting-Device') ? 4 : 1;
-        for (let w = 0; w < weight; w++) out.push(r);
-      }
-    }
-  }
-  return out;
-}
-
-function vary(r: Record<string, unknown>, i: number): Record<string, unknown> {
-  const p = { ...(r.properties as Record<string, unknown>) };
-  if (typeof p.DeviceName === 'string') p.DeviceName = `ws-${i}.contoso.com`;
-  if (typeof p.DeviceId === 'string') p.DeviceId = `${i.toString(16).padStart(8, '0')}${String(p.DeviceId).slice(8)}`;
-  if (p.ReportId !== undefined) p.ReportId = typeof p.ReportId === 'number' ? 4294967296 + i : `r-${i}`;
-  if (typeof p.ProcessCommandLine === 'string') p.ProcessCommandLine = `${p.ProcessCommandLine} --n ${i}`;
-  if (typeof p.InitiatingProcessCommandLine === 'string') p.InitiatingProcessCommandLine = `${p.InitiatingProcessCommandLine} -Id ${i}`;
-  if (typeof p.AccountName === 'string') p.AccountName = `user${i % 5000}`;
-  const sec = String(i % 60).padStart(2, '0');
-  p.Timestamp = `2026-11-23T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${sec}.${String(i % 10000000).padStart(7, '0')}Z`;
-  return { ...r, properties: p };
-}
-
-function realisticCorpus(count: number): Corpus {
-  const base = sampleRecords();
-  const bodies: string[] = [];
-  let batch: unknown[] = [];
-  let records = 0;
-  for (let i = 0; i < count; i++) {
-    batch.push(vary(base[i % base.length], i));
-    records++;
-    if (batch.length === 100) { bodies.push(JSON.stringify({ records: batch })); batch = []; }
-  }
-  if (batch.length) bodies.push(JSON.stringify({ records: batch }));
-  return { name: `realistic (${records} records, ${base.length} sample shapes)`, bodies, records, bytes: bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) };
-}
-
-/** The field guide's peer-comparison record, with the index substituted as its section 8 describes. */
-function peerCorpus(): Corpus {
-  const now = new Date().toISOString();
-  const bodies: string[] = [];
-  let i = 0;
-  for (let m = 0; m < 500; m++) {
-    const records = [];
-    for (let k = 0; k < 50; k++, i++) {
-      records.push({
-        time: now, tenantId: 't', operationName: 'Publish', category: 'AdvancedHunting-DeviceProcessEvents', _TimeReceivedBySvc: now,
-        properties: {
-          DeviceId: `d${i}`, DeviceName: `host${i}.contoso.com`, ActionType: 'ProcessCreated', FileName: 'cmd.exe', FolderPath: 'C:\\Windows\\System32',
-          SHA256: 'a'.repeat(64), ProcessCommandLine: `cmd.exe /c whoami ${i}`, InitiatingProcessFileName: 'explorer.exe', AccountName: `user${i}`,
-          ReportId: i, Timestamp: now,
-        },
-      });
-    }
-    bodies.push(JSON.stringify({ records }));
-  }
-  return { name: 'peer-comparison (500 bodies x 50 records)', bodies, records: 25000, bytes: bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) };
-}
 
 function floor(c: Corpus): number {
   let out = 0;
@@ -93,8 +28,7 @@ function floor(c: Corpus): number {
 }
 
 function pipeline(c: Corpus): number {
-  const messages: StreamingMessage[] = c.bodies.map((body, i) => ({ body, provenance: { source: 'eventhub', partition: '0', sequenceNumber: i, messageIndex: i } }));
-  const batch = processStreamingMessages(messages, { includeOriginal: false });
+  const batch = processStreamingMessages(asMessages(c), { includeOriginal: false });
   if (batch.failures.length) throw new Error(`bench corpus produced failures: ${batch.failures[0].reason}`);
   let out = '';
   let bytes = 0;

@@ -28,6 +28,7 @@ import { processStreamingMessages, type StreamingMessage } from '../shared/pipel
 import { SyslogSink } from '../shared/sinks/syslog';
 import type { OutboundEvent } from '../shared/sinks/types';
 import { rsyslogSkipReason, startRsyslog, type RsyslogInstance } from '../test/support/rsyslog';
+import { asMessages, peerCorpus, realisticCorpus, type Corpus } from './corpus';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
@@ -58,59 +59,8 @@ if (process.argv.includes('--counter')) {
   void main().catch((err) => { console.error(err); process.exit(1); });
 }
 
-interface Corpus { name: string; bodies: string[]; records: number; bytes: number }
-
-function peerCorpus(): Corpus {
-  const now = new Date().toISOString();
-  const bodies: string[] = [];
-  let i = 0;
-  for (let m = 0; m < 500; m++) {
-    const records = [];
-    for (let k = 0; k < 50; k++, i++) {
-      records.push({
-        time: now, tenantId: 't', operationName: 'Publish', category: 'AdvancedHunting-DeviceProcessEvents', _TimeReceivedBySvc: now,
-        properties: {
-          DeviceId: `d${i}`, DeviceName: `host${i}.contoso.com`, ActionType: 'ProcessCreated', FileName: 'cmd.exe', FolderPath: 'C:\\Windows\\System32',
-          SHA256: 'a'.repeat(64), ProcessCommandLine: `cmd.exe /c whoami ${i}`, InitiatingProcessFileName: 'explorer.exe', AccountName: `user${i}`,
-          ReportId: i, Timestamp: now,
-        },
-      });
-    }
-    bodies.push(JSON.stringify({ records }));
-  }
-  return { name: 'peer load', bodies, records: 25_000, bytes: bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) };
-}
-
-/** 25,000 records cycling through the in-repo sample shapes, with varied identifying values. */
-function realisticCorpus(count = 25_000): Corpus | undefined {
-  const dir = path.join(ROOT, 'samples', 'streaming');
-  if (!existsSync(dir)) return undefined;
-  const base: Array<Record<string, unknown>> = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.ndjson'))) {
-    for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean)) {
-      for (const r of (JSON.parse(line) as { records: Array<Record<string, unknown>> }).records) base.push(r);
-    }
-  }
-  if (base.length === 0) return undefined;
-  const bodies: string[] = [];
-  let batch: unknown[] = [];
-  for (let i = 0; i < count; i++) {
-    const r = base[i % base.length]!;
-    const p = { ...(r.properties as Record<string, unknown>) };
-    if (typeof p.DeviceName === 'string') p.DeviceName = `ws-${i}.contoso.com`;
-    if (p.ReportId !== undefined) p.ReportId = typeof p.ReportId === 'number' ? 4294967296 + i : `r-${i}`;
-    if (typeof p.ProcessCommandLine === 'string') p.ProcessCommandLine = `${p.ProcessCommandLine} --n ${i}`;
-    if (typeof p.AccountName === 'string') p.AccountName = `user${i % 5000}`;
-    batch.push({ ...r, properties: p });
-    if (batch.length === 100) { bodies.push(JSON.stringify({ records: batch })); batch = []; }
-  }
-  if (batch.length) bodies.push(JSON.stringify({ records: batch }));
-  return { name: `realistic (${base.length} shapes)`, bodies, records: count, bytes: bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) };
-}
-
 function normalize(c: Corpus): OutboundEvent[] {
-  const messages: StreamingMessage[] = c.bodies.map((body, i) => ({ body, provenance: { source: 'eventhub', partition: '0', sequenceNumber: i, messageIndex: i } }));
-  const batch = processStreamingMessages(messages, { includeOriginal: false });
+  const batch = processStreamingMessages(asMessages(c), { includeOriginal: false });
   if (batch.failures.length) throw new Error(`bench corpus produced failures: ${batch.failures[0]!.reason}`);
   return batch.events;
 }
@@ -177,7 +127,7 @@ async function main(): Promise<void> {
     rows.push(line);
   };
 
-  const corpora = [peerCorpus(), realisticCorpus()].filter((c): c is Corpus => c !== undefined);
+  const corpora = [peerCorpus(), realisticCorpus(25_000)];
   for (const c of corpora) {
     const encode = createSyslogEncoder(formatOptions('json'));
     const toCounter = new SyslogSink({ url: new URL(`syslog+tcp://127.0.0.1:${port}`), encode, framing: 'lf', udpMaxBytes: 1472, timeoutMs: 30_000, retryBudgetMs: 120_000, logger: silentLogger });

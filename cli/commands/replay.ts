@@ -26,8 +26,13 @@ Options:
   -h, --help      show this help
 `;
 
-/** Messages per pipeline chunk: large enough for throughput, small enough to bound memory. */
+/**
+ * Pipeline chunks: up to 200 messages or 1 MB of bodies (one full Event Hubs message), whichever comes first. Large enough for
+ * throughput and delivery batches, small enough that a replay's memory does not depend on file size
+ * or body size (normalized events take a few times their input bytes until delivered).
+ */
 const CHUNK_MESSAGES = 200;
+const CHUNK_BYTES = 1024 * 1024;
 
 /** Bad records reported one line each, up to this many; the summary always counts all. */
 const MAX_REPORTED = 1000;
@@ -95,7 +100,7 @@ export const command: CliCommand = {
     try {
       for (const file of files) {
         let fileBytes = 0;
-        for await (const chunk of readMessagesFromFile(file, io.stdin, { chunkMessages: CHUNK_MESSAGES, onBytes: (b) => { fileBytes = b; progress(b); } })) {
+        for await (const chunk of readMessagesFromFile(file, io.stdin, { chunkMessages: CHUNK_MESSAGES, chunkBytes: CHUNK_BYTES, onBytes: (b) => { fileBytes = b; progress(b); } })) {
           const batch = processStreamingMessages(chunk, runtime.streaming);
           totals.messages += batch.messages;
           totals.records += batch.records;

@@ -12,8 +12,10 @@ import type { StreamingMessage } from '../pipeline/streaming';
 export const MAX_SINGLE_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface FileSourceOptions {
-  /** Messages per yielded chunk; bounds memory and sets the delivery batch size. */
+  /** Most messages per yielded chunk; sets the delivery batch size. */
   chunkMessages: number;
+  /** Most body bytes per yielded chunk (at least one message): bounds memory whatever the body sizes. */
+  chunkBytes: number;
   /** Called with bytes read so far, for progress. */
   onBytes?: (bytesRead: number) => void;
 }
@@ -72,6 +74,7 @@ export async function* readMessagesFromFile(file: string, stdin: NodeJS.Readable
   let lineNo = 0;
   let messageIndex = 0;
   let chunk: StreamingMessage[] = [];
+  let chunkBytes = 0;
   let firstContentLine: Buffer | undefined;
   let wholeBody: Buffer[] | undefined;
   let wholeBytes = 0;
@@ -97,10 +100,12 @@ export async function* readMessagesFromFile(file: string, stdin: NodeJS.Readable
       }
     }
     chunk.push({ body: line, provenance: { source, file: name, line: lineNo, messageIndex: messageIndex++ } });
-    if (chunk.length >= options.chunkMessages) {
+    chunkBytes += line.length;
+    if (chunk.length >= options.chunkMessages || chunkBytes >= options.chunkBytes) {
       options.onBytes?.(bytesRead);
       yield chunk;
       chunk = [];
+      chunkBytes = 0;
     }
   }
   if (wholeBody) {
