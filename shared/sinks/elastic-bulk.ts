@@ -20,31 +20,18 @@ import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtoc
 import type { Compression } from './http-gzip';
 import {
   bareHostname, defaultPort, outputFormat, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode,
+  type HttpCommonOptions,
 } from './http-options';
 import { redactUrl, requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
 export type ElasticDocument = 'event' | 'message';
 
-export interface ElasticBulkOptions {
-  url: URL;
-  encode: Encode;
+export interface ElasticBulkOptions extends HttpCommonOptions {
   /** `event`: the encoded text is the document (JSON). `message`: the document is {"message": text}. */
   document: ElasticDocument;
-  compression: Compression;
-  headers: Record<string, string>;
   /** Elastic API keys: DESTINATION_AUTH=header:Authorization with a token of `ApiKey <base64>`. */
   auth?: HttpAuth;
-  batchMaxEvents: number;
-  batchMaxBytes: number;
-  concurrency: number;
-  timeoutMs: number;
-  retryBudgetMs: number;
-  tls?: HttpTlsOptions;
-  logger: Logger;
-  counters?: Counters;
-  retry?: RetryTuning;
-  tokenSetting?: string;
 }
 
 export function parseElasticBulkOptions(

@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, readBoolean, readEnum, readInteger, readString, type SettingsSource } from '../config/env';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../formats/types';
-import type { Logger } from '../observability/log';
+import type { Counters, Logger } from '../observability/log';
+import type { RetryTuning } from './http-engine';
+import type { Compression } from './http-gzip';
 import type { AuthKind, HttpAuth } from './http-auth';
 import type { HttpTlsOptions } from './http-client';
 import { urlCredentials } from './http-url';
@@ -34,6 +36,20 @@ export interface DeliveryTuning {
   concurrency: number;
   timeoutMs: number;
   retryBudgetMs: number;
+}
+
+/** What every HTTP sink (generic, Splunk HEC, Elastic bulk) is configured with. */
+export interface HttpCommonOptions extends DeliveryTuning {
+  url: URL;
+  encode: Encode;
+  compression: Compression;
+  headers: Record<string, string>;
+  tls?: HttpTlsOptions;
+  logger: Logger;
+  counters?: Counters;
+  retry?: RetryTuning;
+  /** The setting named when the collector refuses the token (default DESTINATION_TOKEN_SECRET_NAME). */
+  tokenSetting?: string;
 }
 
 export function parseDeliveryTuning(env: SettingsSource): DeliveryTuning {

@@ -11,33 +11,18 @@ import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtoc
 import type { Compression } from './http-gzip';
 import {
   bareHostname, defaultPort, encodesJson, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName,
-  warnAboutTransport, type Encode,
+  warnAboutTransport, type Encode, type HttpCommonOptions,
 } from './http-options';
 import { redactUrl, requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
 export type BodyFormat = 'ndjson' | 'json-array';
 
-export interface HttpSinkOptions {
-  url: URL;
-  encode: Encode;
+export interface HttpSinkOptions extends HttpCommonOptions {
   /** Whether `encode` yields JSON text (json, raw). Text lines (cef, leef...) become JSON strings in arrays. Default true. */
   encodedIsJson?: boolean;
   bodyFormat: BodyFormat;
-  compression: Compression;
-  headers: Record<string, string>;
   auth?: HttpAuth;
-  batchMaxEvents: number;
-  batchMaxBytes: number;
-  concurrency: number;
-  timeoutMs: number;
-  retryBudgetMs: number;
-  tls?: HttpTlsOptions;
-  logger: Logger;
-  counters?: Counters;
-  retry?: RetryTuning;
-  /** The setting named when the collector refuses the token (default DESTINATION_TOKEN_SECRET_NAME). */
-  tokenSetting?: string;
 }
 
 /** Reads HTTP_BODY_FORMAT, HTTP_COMPRESSION, DESTINATION_HEADERS, DESTINATION_AUTH/TOKEN, DELIVERY_*, TLS. */

@@ -23,7 +23,7 @@ import type { Counters, Logger } from '../observability/log';
 import { HttpClient, type HttpResponse, type HttpTlsOptions } from './http-client';
 import { HttpDeliveryEngine, statusOutcome, describeStatus, type AttemptOutcome, type HttpProtocol, type RetryTuning } from './http-engine';
 import type { Compression } from './http-gzip';
-import { bareHostname, defaultPort, encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode } from './http-options';
+import { bareHostname, defaultPort, encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode, type HttpCommonOptions } from './http-options';
 import { redactUrl, requireWireProtocol, urlCredentials } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
@@ -40,27 +40,12 @@ const GRAPH_SOURCES: Readonly<Record<'incident' | 'alert', string>> = {
   alert: 'microsoft-graph:security/alerts_v2',
 };
 
-export interface SplunkHecOptions {
-  url: URL;
-  encode: Encode;
+export interface SplunkHecOptions extends HttpCommonOptions {
   /** Whether `encode` yields JSON (json, raw): embedded as an object; otherwise as a JSON string. Default true. */
   encodedIsJson?: boolean;
   /** SPLUNK_INDEX; unset = the token's default index. */
   index?: string;
-  compression: Compression;
-  headers: Record<string, string>;
   getToken: () => Promise<string>;
-  batchMaxEvents: number;
-  batchMaxBytes: number;
-  concurrency: number;
-  timeoutMs: number;
-  retryBudgetMs: number;
-  tls?: HttpTlsOptions;
-  logger: Logger;
-  counters?: Counters;
-  retry?: RetryTuning;
-  /** Named in the error log when HEC refuses the token. */
-  tokenSetting?: string;
 }
 
 export function parseSplunkHecOptions(
