@@ -22,6 +22,7 @@ import {
   bareHostname, defaultPort, outputFormat, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode,
   type HttpCommonOptions,
 } from './http-options';
+import { openHttpDestination } from './http-destination';
 import { redactUrl, requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
@@ -80,13 +81,8 @@ export class ElasticBulkSink implements Sink {
   private readonly target: { index: string; path: string };
 
   constructor(private readonly options: ElasticBulkOptions) {
-    const protocol = requireWireProtocol(options.url);
-    this.name = redactUrl(options.url);
+    ({ name: this.name, client: this.client } = openHttpDestination(options));
     this.target = elasticTarget(options.url);
-    warnAboutTransport(options.url, protocol, options.tls, this.name, options.logger);
-    this.client = new HttpClient({
-      protocol, hostname: bareHostname(options.url), port: defaultPort(protocol, options.url), maxSockets: options.concurrency, tls: options.tls,
-    });
     this.engine = new HttpDeliveryEngine({ ...options, name: this.name, client: this.client, protocol: this.wire() });
   }
 

@@ -13,6 +13,7 @@ import {
   bareHostname, defaultPort, encodesJson, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName,
   warnAboutTransport, type Encode, type HttpCommonOptions,
 } from './http-options';
+import { openHttpDestination } from './http-destination';
 import { redactUrl, requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
@@ -56,12 +57,7 @@ export class HttpSink implements Sink {
   private readonly engine: HttpDeliveryEngine;
 
   constructor(private readonly options: HttpSinkOptions) {
-    const protocol = requireWireProtocol(options.url);
-    this.name = redactUrl(options.url);
-    warnAboutTransport(options.url, protocol, options.tls, this.name, options.logger);
-    this.client = new HttpClient({
-      protocol, hostname: bareHostname(options.url), port: defaultPort(protocol, options.url), maxSockets: options.concurrency, tls: options.tls,
-    });
+    ({ name: this.name, client: this.client } = openHttpDestination(options));
     this.engine = new HttpDeliveryEngine({ ...options, name: this.name, client: this.client, protocol: this.wire() });
   }
 

@@ -24,6 +24,7 @@ import { HttpClient, type HttpResponse, type HttpTlsOptions } from './http-clien
 import { HttpDeliveryEngine, statusOutcome, describeStatus, type AttemptOutcome, type HttpProtocol, type RetryTuning } from './http-engine';
 import type { Compression } from './http-gzip';
 import { bareHostname, defaultPort, encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode, type HttpCommonOptions } from './http-options';
+import { openHttpDestination } from './http-destination';
 import { redactUrl, requireWireProtocol, urlCredentials } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
@@ -109,12 +110,7 @@ export class SplunkHecSink implements Sink {
   private readonly channel = randomUUID();
 
   constructor(private readonly options: SplunkHecOptions) {
-    const protocol = requireWireProtocol(options.url);
-    this.name = redactUrl(options.url);
-    warnAboutTransport(options.url, protocol, options.tls, this.name, options.logger);
-    this.client = new HttpClient({
-      protocol, hostname: bareHostname(options.url), port: defaultPort(protocol, options.url), maxSockets: options.concurrency, tls: options.tls,
-    });
+    ({ name: this.name, client: this.client } = openHttpDestination(options));
     this.engine = new HttpDeliveryEngine({
       ...options,
       name: this.name,
