@@ -226,6 +226,34 @@ export class SyslogStream {
     });
   }
 
+  /**
+   * Ends the connection and reports whether the receiver confirmed it: a receiver answers our FIN with
+   * its own only after reading everything before it, so a clean close (no error, the peer's FIN seen
+   * within timeoutMs) is the one delivery confirmation plain TCP syslog offers. `false` marks the
+   * stream broken, so the caller can write its recent data again elsewhere.
+   */
+  endConfirmed(): Promise<boolean> {
+    this.closing = true;
+    const socket = this.socket;
+    if (socket.destroyed) return Promise.resolve(this.broken === undefined || this.closedByPeer);
+    return new Promise<boolean>((resolve) => {
+      let peerEnded = false;
+      let errored: Error | undefined;
+      const settle = (ok: boolean) => {
+        clearTimeout(timer);
+        if (!ok && !this.broken) { this.broken = errored ?? new SyslogConnectionError('syslog receiver did not confirm the close', 'ETIMEDOUT'); this.brokenAt = Date.now(); }
+        resolve(ok);
+      };
+      const timer = setTimeout(() => { socket.destroy(); settle(false); }, this.timeoutMs);
+      socket.once('end', () => { peerEnded = true; });
+      socket.once('error', (err) => { errored = err; });
+      socket.once('close', () => settle(peerEnded && errored === undefined));
+      // Reading is what lets Node see the peer's FIN (the data itself, if any, is ignored).
+      socket.resume();
+      socket.end();
+    });
+  }
+
   destroy(): void {
     this.closing = true;
     this.socket.destroy();

@@ -104,6 +104,7 @@ export class SyslogSink implements Sink {
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
+    await this.confirmBeforeClose();
     const stream = this.stream;
     this.stream = undefined;
     this.recent = [];
@@ -208,6 +209,37 @@ export class SyslogSink implements Sink {
       });
     }
     return { delivered: encoded, failed };
+  }
+
+  /**
+   * Plain TCP syslog has no acknowledgements, so a send resolves once the kernel took the data. Before
+   * closing, make sure the receiver really read it: a connection that broke after the last send, or
+   * that the receiver does not close cleanly after our FIN, gets its recent writes sent again on a new
+   * connection (a duplicate is better than a gap). What still cannot be sent is logged with its count.
+   */
+  private async confirmBeforeClose(): Promise<void> {
+    for (let round = 0; round < 3 && this.stream; round++) {
+      let replay = this.takeBrokenStream();
+      if (replay.length === 0 && this.stream) {
+        const stream = this.stream;
+        if (await stream.endConfirmed()) {
+          this.stream = undefined;
+          this.recent = [];
+          return;
+        }
+        replay = this.takeBrokenStream();
+      }
+      if (replay.length === 0) return;
+      try {
+        await withRetry(async () => this.writeChunks(await this.connected(), replay), this.classify, this.retryOptions('re-send before close'));
+        this.logger.warn('syslog re-sent events the receiver had not confirmed before close', { destination: this.name, events: replay.reduce((a, c) => a + c.items.length, 0) });
+      } catch (err) {
+        this.logger.error('syslog events may not have reached the receiver: the connection broke at close and they could not be re-sent', {
+          destination: this.name, events: replay.reduce((a, c) => a + c.items.length, 0), reason: describe(err),
+        });
+        return;
+      }
+    }
   }
 
   /**
