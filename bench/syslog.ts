@@ -18,13 +18,13 @@
  * corpus. Run: node dist/bench/syslog.js [--runs N]
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { closeSync, openSync, readSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createSyslogEncoder, type FormatOptions, type PayloadFormat } from '../shared/formats';
 import { silentLogger } from '../shared/observability/log';
-import { processStreamingMessages, type StreamingMessage } from '../shared/pipeline/streaming';
+import { processStreamingMessages } from '../shared/pipeline/streaming';
 import { SyslogSink } from '../shared/sinks/syslog';
 import type { OutboundEvent } from '../shared/sinks/types';
 import { rsyslogSkipReason, startRsyslog, type RsyslogInstance } from '../test/support/rsyslog';
@@ -34,7 +34,6 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 const TARGET_RPS = 150_000;
 const TARGET_RATIO = 2.5;
-const ROOT = path.join(__dirname, '..', '..');
 
 // ---- counting receiver (child process, the other core) ---------------------------------------------
 if (process.argv.includes('--counter')) {

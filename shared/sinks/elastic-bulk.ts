@@ -12,18 +12,14 @@
  * m365_defender ingest pipelines parse (data stream `logs-m365_defender.event-default`).
  */
 import { ConfigError, readEnum, type SettingsSource } from '../config/env';
-import type { Counters, Logger } from '../observability/log';
+import type { Logger } from '../observability/log';
 import type { HttpAuth } from './http-auth';
 import type { FramedItem } from './http-batch';
-import { HttpClient, type HttpResponse, type HttpTlsOptions } from './http-client';
-import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtocol, type RetryTuning } from './http-engine';
-import type { Compression } from './http-gzip';
-import {
-  bareHostname, defaultPort, outputFormat, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode,
-  type HttpCommonOptions,
-} from './http-options';
+import { HttpClient, type HttpResponse } from './http-client';
+import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtocol } from './http-engine';
+import { outputFormat, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, type Encode, type HttpCommonOptions } from './http-options';
 import { openHttpDestination } from './http-destination';
-import { redactUrl, requireWireProtocol } from './http-url';
+import { requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
 export type ElasticDocument = 'event' | 'message';

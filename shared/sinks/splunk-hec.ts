@@ -19,13 +19,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConfigError, readEnum, readString, type SettingsSource } from '../config/env';
-import type { Counters, Logger } from '../observability/log';
-import { HttpClient, type HttpResponse, type HttpTlsOptions } from './http-client';
-import { HttpDeliveryEngine, statusOutcome, describeStatus, type AttemptOutcome, type HttpProtocol, type RetryTuning } from './http-engine';
-import type { Compression } from './http-gzip';
-import { bareHostname, defaultPort, encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, warnAboutTransport, type Encode, type HttpCommonOptions } from './http-options';
+import type { Logger } from '../observability/log';
+import { HttpClient, type HttpResponse } from './http-client';
+import { HttpDeliveryEngine, statusOutcome, describeStatus, type AttemptOutcome, type HttpProtocol } from './http-engine';
+import { encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, type Encode, type HttpCommonOptions } from './http-options';
 import { openHttpDestination } from './http-destination';
-import { redactUrl, requireWireProtocol, urlCredentials } from './http-url';
+import { requireWireProtocol, urlCredentials } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
 
 export const HEC_PATH = '/services/collector/event';

@@ -1,4 +1,4 @@
-import type { NormalizedEvent, Provenance } from '../model/event';
+import type { NormalizedEvent } from '../model/event';
 
 /**
  * One event on its way out: the normalized form every format except `raw` encodes, and the original
