@@ -124,19 +124,23 @@ export class SyslogSink implements Sink {
     }
   }
 
-  /** Encodes every item; an encoder that throws fails that item only, with the reason. */
+  /** One item's message; an encoder that throws fails that item only (added to `failed`, with the reason). */
+  private encodeOne(item: OutboundEvent, failed: DeliveryFailure[]): string | undefined {
+    try {
+      return this.options.encode(item);
+    } catch (err) {
+      failed.push({ item, reason: `could not encode the event: ${describe(err)}`, attempts: 0, destination: this.name });
+      return undefined;
+    }
+  }
+
+  /** Encodes every item, see encodeOne. */
   private encode(batch: readonly OutboundEvent[], toText: (message: string) => string): EncodedBatch {
     const frames: EncodedBatch['frames'] = [];
     const failed: DeliveryFailure[] = [];
     for (const item of batch) {
-      let message: string;
-      try {
-        message = this.options.encode(item);
-      } catch (err) {
-        failed.push({ item, reason: `could not encode the event: ${describe(err)}`, attempts: 0, destination: this.name });
-        continue;
-      }
-      frames.push({ text: toText(message), item });
+      const message = this.encodeOne(item, failed);
+      if (message !== undefined) frames.push({ text: toText(message), item });
     }
     return { frames, failed };
   }
@@ -168,13 +172,8 @@ export class SyslogSink implements Sink {
     const failed: DeliveryFailure[] = [];
     let encoded = 0;
     for (const item of batch) {
-      let message: string;
-      try {
-        message = this.options.encode(item);
-      } catch (err) {
-        failed.push({ item, reason: `could not encode the event: ${describe(err)}`, attempts: 0, destination: this.name });
-        continue;
-      }
+      const message = this.encodeOne(item, failed);
+      if (message === undefined) continue;
       chunker.add(message, item);
       encoded++;
     }
