@@ -8,6 +8,12 @@
  * collector never spends it, a dead one spends it once for the whole call (not once per batch), and
  * when it is spent the batches not yet sent fail at once with the last error instead of each waiting
  * for a budget of their own.
+ *
+ * A 413 (Payload Too Large: Splunk max_content_length, Elasticsearch http.max_content_length, nginx
+ * client_max_body_size) is not the events' fault, so it is neither retried as is nor a rejection: the
+ * batch is split in halves and each half sent again, recursively, while the retry budget lasts. Only
+ * an event refused on its own is failed. One warning per send() tells the operator to lower
+ * DELIVERY_BATCH_MAX_BYTES, since every split costs a refused request.
  */
 import type { Counters, Logger } from '../observability/log';
 import { RetryExhaustedError, isRetryableStatus, isTransientNetworkError, parseRetryAfter, withRetry, type RetryDecision } from '../delivery/retry';
@@ -24,6 +30,8 @@ export type AttemptOutcome =
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
   /** The whole batch will never succeed as sent (4xx, bad token...). */
   | { kind: 'reject'; reason: string }
+  /** The collector refused the body as too large (413): the engine splits the batch and sends the halves. */
+  | { kind: 'too-large'; reason: string }
   /** Per-item results (Elastic bulk): positions not listed were delivered. */
   | { kind: 'items'; failed: Array<{ position: number; reason: string }>; retry: number[]; retryReason: string; retryAfterMs?: number };
 
@@ -61,7 +69,11 @@ export interface EngineOptions {
   timeoutMs: number;
   retryBudgetMs: number;
   logger: Logger;
-  /** Optional: `delivered`, `failed`, `retried` (requests) per destination. */
+  /**
+   * Optional, per destination: `retried` (requests sent again after a wait) and `split413` (batches
+   * split after a 413). Delivered and failed items are counted by the DeliveryEngine from the report:
+   * counting them here as well would double them in the runtime's counters.
+   */
   counters?: Counters;
   retry?: RetryTuning;
 }
@@ -79,6 +91,17 @@ class AttemptFailed extends Error {
   }
 }
 
+/** What one send() call saw of HTTP 413, for its single warning. */
+interface TooLargeNotes {
+  /** Refused requests, and the smallest refused body on the wire and before compression. */
+  refused: number;
+  smallestWireBytes: number;
+  smallestRawBytes: number;
+  /** Batches split in halves, and events failed because they were refused on their own. */
+  splits: number;
+  oversizedEvents: number;
+}
+
 /** The per-call retry clock (see the module comment). Its time is "ms since the first failure". */
 class RetryClock {
   private firstFailureAt: number | undefined;
@@ -94,9 +117,10 @@ export function describeStatus(res: HttpResponse): string {
   return `HTTP ${res.status}${text ? `: ${text}` : ''}`;
 }
 
-/** Plain status handling: 2xx delivered; 408/429/5xx retried (Retry-After honoured); others rejected. */
+/** Plain status handling: 2xx delivered; 408/429/5xx retried (Retry-After honoured); 413 split; others rejected. */
 export function statusOutcome(res: HttpResponse): AttemptOutcome {
   if (res.status >= 200 && res.status < 300) return { kind: 'delivered' };
+  if (res.status === 413) return { kind: 'too-large', reason: describeStatus(res) };
   if (isRetryableStatus(res.status)) {
     return { kind: 'retry', reason: describeStatus(res), retryAfterMs: parseRetryAfter(headerValue(res, 'retry-after')) };
   }
@@ -143,13 +167,19 @@ export function buildBody(protocol: Pick<HttpProtocol, 'prefix' | 'separator' | 
   return buf;
 }
 
+/** The state one send() call shares between its workers and their batches. */
+interface SendCall {
+  clock: RetryClock;
+  tooLarge?: TooLargeNotes;
+}
+
 export class HttpDeliveryEngine {
   constructor(private readonly o: EngineOptions) {}
 
   async send(items: readonly OutboundEvent[]): Promise<DeliveryReport> {
     const failed: DeliveryFailure[] = [];
     let delivered = 0;
-    const clock = new RetryClock();
+    const call: SendCall = { clock: new RetryClock() };
     const cutter = new BatchCutter(items, (item) => this.o.protocol.frame(item), {
       maxEvents: this.o.batchMaxEvents,
       maxBytes: this.o.batchMaxBytes,
@@ -158,20 +188,56 @@ export class HttpDeliveryEngine {
 
     const worker = async () => {
       for (let batch = cutter.take(); batch; batch = cutter.take()) {
-        const r = await this.deliverBatch(batch, clock);
+        const r = await this.deliverBatch(batch, call);
         delivered += r.delivered;
         failed.push(...r.failed);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency) }, worker));
 
-    this.o.counters?.add('delivered', delivered, this.o.name);
-    if (failed.length) this.o.counters?.add('failed', failed.length, this.o.name);
+    if (call.tooLarge) this.warnTooLarge(call.tooLarge);
     return { delivered, failed };
   }
 
-  private async deliverBatch(batch: FramedItem[], clock: RetryClock): Promise<DeliveryReport> {
+  private warnTooLarge(t: TooLargeNotes): void {
+    const outcome = [
+      t.splits > 0 ? `${t.splits} batch(es) were split in halves and sent again` : '',
+      t.oversizedEvents > 0 ? `${t.oversizedEvents} event(s) refused even alone were failed` : '',
+    ].filter((x) => x !== '').join('; ');
+    this.o.logger.warn(`The collector refused ${t.smallestWireBytes} bytes with HTTP 413 (Payload Too Large): ${outcome}. `
+      + `Lower DELIVERY_BATCH_MAX_BYTES (now ${this.o.batchMaxBytes}, measured before compression) below the collector's body limit `
+      + '(Splunk max_content_length, Elasticsearch http.max_content_length, nginx client_max_body_size): every split costs a refused request', {
+      destination: this.o.name,
+      refusedRequests: t.refused,
+      smallestRefusedBytes: t.smallestWireBytes,
+      smallestRefusedUncompressedBytes: t.smallestRawBytes,
+      splits: t.splits,
+      oversizedEvents: t.oversizedEvents,
+      batchMaxBytes: this.o.batchMaxBytes,
+    });
+  }
+
+  /**
+   * A batch the collector refused as too large: its two halves are sent one after the other (each may
+   * be split again), as long as the retry budget lasts; past it, the rest fails and is dead-lettered.
+   */
+  private async split(refused: FramedItem[], attempts: number, wireBytes: number, call: SendCall, notes: TooLargeNotes): Promise<DeliveryReport> {
+    if (call.clock.now() >= this.o.retryBudgetMs) {
+      const reason = `not sent: the collector refused ${wireBytes} bytes with HTTP 413 and the retry budget of ${this.o.retryBudgetMs / 1000} s ran out before the batch could be split further (lower DELIVERY_BATCH_MAX_BYTES)`;
+      this.o.logger.error('HTTP delivery failed', { destination: this.o.name, events: refused.length, attempts, reason });
+      return { delivered: 0, failed: refused.map((p) => ({ item: p.item, reason, attempts, destination: this.o.name })) };
+    }
+    notes.splits++;
+    this.o.counters?.add('split413', 1, this.o.name);
+    const half = Math.ceil(refused.length / 2);
+    const first = await this.deliverBatch(refused.slice(0, half), call);
+    const second = await this.deliverBatch(refused.slice(half), call);
+    return { delivered: first.delivered + second.delivered, failed: [...first.failed, ...second.failed] };
+  }
+
+  private async deliverBatch(batch: FramedItem[], call: SendCall): Promise<DeliveryReport> {
     const name = this.o.name;
+    const { clock } = call;
     if (clock.spentReason !== undefined) {
       return {
         delivered: 0,
@@ -181,14 +247,16 @@ export class HttpDeliveryEngine {
     const failed: DeliveryFailure[] = [];
     let delivered = 0;
     let pending = batch;
-    let body: { for: FramedItem[]; bytes: Buffer; headers: Record<string, string> } | undefined;
+    let body: { for: FramedItem[]; bytes: Buffer; rawBytes: number; headers: Record<string, string> } | undefined;
     let attempts = 0;
+    /** Set when the collector answered 413 for more than one event: they go to split() instead. */
+    let tooLarge: { items: FramedItem[]; wireBytes: number; notes: TooLargeNotes } | undefined;
     try {
       await withRetry(async (attempt) => {
         attempts = attempt;
         if (body?.for !== pending) {
           const raw = buildBody(this.o.protocol, pending);
-          body = { for: pending, ...(await compressBody(raw, this.o.compression)) };
+          body = { for: pending, rawBytes: raw.length, ...(await compressBody(raw, this.o.compression)) };
         }
         const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...this.o.headers, ...body.headers, 'Content-Type': this.o.protocol.contentType };
         if (this.o.auth) {
@@ -212,6 +280,23 @@ export class HttpDeliveryEngine {
             return;
           case 'retry': throw new AttemptFailed(outcome.reason, true, outcome.retryAfterMs);
           case 'reject': throw new AttemptFailed(outcome.reason, false);
+          case 'too-large': {
+            // The budget clock starts here too: splitting must not run past it any more than retries.
+            clock.markFailure();
+            const t = (call.tooLarge ??= { refused: 0, smallestWireBytes: Infinity, smallestRawBytes: Infinity, splits: 0, oversizedEvents: 0 });
+            t.refused++;
+            t.smallestWireBytes = Math.min(t.smallestWireBytes, body.bytes.length);
+            t.smallestRawBytes = Math.min(t.smallestRawBytes, body.rawBytes);
+            if (pending.length === 1) {
+              t.oversizedEvents++;
+              const sent = this.o.compression === 'none' ? '' : `, ${body.bytes.length} bytes as sent`;
+              throw new AttemptFailed(`${outcome.reason} (refused even alone: the event is ${pending[0].bytes} bytes encoded${sent}; `
+                + 'the collector\'s body limit must be raised to deliver it)', false);
+            }
+            tooLarge = { items: pending, wireBytes: body.bytes.length, notes: t };
+            pending = [];
+            return;
+          }
           case 'items': {
             const settled = new Set<number>();
             for (const f of outcome.failed) {
@@ -242,6 +327,11 @@ export class HttpDeliveryEngine {
       if (err instanceof RetryExhaustedError && !err.permanent) clock.spentReason = err.lastReason;
       this.o.logger.error('HTTP delivery failed', { destination: name, events: pending.length, attempts, reason });
       for (const p of pending) failed.push({ item: p.item, reason, attempts, destination: name });
+    }
+    if (tooLarge) {
+      const r = await this.split(tooLarge.items, attempts, tooLarge.wireBytes, call, tooLarge.notes);
+      delivered += r.delivered;
+      failed.push(...r.failed);
     }
     return { delivered, failed };
   }

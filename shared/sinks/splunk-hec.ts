@@ -15,7 +15,8 @@
  * HEC answers carry a JSON code: 503/9 "busy" (and 5xx) is retried, honouring Retry-After; 401/403
  * (2 token required, 3 invalid authorization, 4 invalid token, 1 token disabled) fails the batch and
  * logs an error naming the token setting; any 400 (6 invalid data format, 7 incorrect index, 12/13
- * event field...) fails that batch only and is never retried.
+ * event field...) fails that batch only and is never retried. 413 (a body over max_content_length)
+ * splits the batch (see http-engine).
  */
 import { randomUUID } from 'node:crypto';
 import { ConfigError, readEnum, readString, type SettingsSource } from '../config/env';
@@ -166,6 +167,8 @@ export class SplunkHecSink implements Sink {
       return { kind: 'reject', reason: `HTTP 400 ${detail}${at}` };
     }
     const plain = statusOutcome(res);
-    return plain.kind === 'retry' || plain.kind === 'reject' ? { ...plain, reason: `HTTP ${res.status} ${detail}` } : plain;
+    // A 413 often comes from a proxy in front of HEC (plain text, no HEC code): its own text is the reason.
+    if (plain.kind === 'too-large' && hec.code === undefined) return plain;
+    return plain.kind === 'retry' || plain.kind === 'reject' || plain.kind === 'too-large' ? { ...plain, reason: `HTTP ${res.status} ${detail}` } : plain;
   }
 }

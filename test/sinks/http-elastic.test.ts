@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../shared/config/env';
-import { MemoryLogger } from '../../shared/observability/log';
+import { Counters, MemoryLogger } from '../../shared/observability/log';
 import { ElasticBulkSink, elasticTarget, parseElasticBulkOptions, type ElasticBulkOptions } from '../../shared/sinks/elastic-bulk';
 import { encodeEventJson } from '../../shared/sinks/http-options';
 import { HttpCollector } from '../support/http-collector';
+import type { OutboundEvent } from '../../shared/sinks/types';
 import { FAST_RETRY, outbounds } from './http-fixtures';
 
 const INDEX = 'logs-m365_defender.event-default';
@@ -102,16 +103,18 @@ describe('ElasticBulkSink', () => {
     assert.match(f.reason, /^gave up after \d+ attempt\(s\): 1 of 1 documents: Elastic rejected the document: 429 es_rejected_execution_exception/);
   });
 
-  it('a whole-request 500 is retried; a 413 is not', async () => {
+  it('a whole-request 500 is retried; a 413 on a single document is not', async () => {
     reset();
     es.fail({ kind: 'status', status: 500 });
     const sink = new ElasticBulkSink(options(url(), new MemoryLogger()));
     assert.deepEqual(await sink.send(outbounds(2)), { delivered: 2, failed: [] });
     es.fail({ kind: 'status', status: 413, body: '{"error":"too large"}' });
-    const big = await sink.send(outbounds(1, 10));
+    const [item] = outbounds(1, 10);
+    const big = await sink.send([item]);
     await sink.close();
     assert.equal(es.requests.length, 3);
-    assert.equal(big.failed[0].reason, 'permanent failure: HTTP 413: {"error":"too large"}');
+    const framed = Buffer.byteLength(`{"create":{"_index":"${INDEX}","_id":"id-10"}}\n${JSON.stringify(item.event)}\n`);
+    assert.equal(big.failed[0].reason, `permanent failure: HTTP 413: {"error":"too large"} (refused even alone: the event is ${framed} bytes encoded; the collector's body limit must be raised to deliver it)`);
   });
 
   it('an unreadable 200 answer is retried (create + _id makes resending safe)', async () => {
@@ -121,6 +124,53 @@ describe('ElasticBulkSink', () => {
     assert.deepEqual(await sink.send(outbounds(2)), { delivered: 2, failed: [] });
     await sink.close();
     assert.equal(es.requests.length, 2);
+  });
+});
+
+describe('Elasticsearch behind a body limit (http.max_content_length, or a proxy in front)', () => {
+  let es: HttpCollector;
+  /** Each test action + document pair is 648 bytes: two fit in 1400 bytes, four do not. */
+  const LIMIT = 1400;
+  const framedBytes = (i: OutboundEvent) => Buffer.byteLength(`{"create":{"_index":"${INDEX}","_id":"${i.event.event.id}"}}\n${JSON.stringify(i.event)}\n`);
+  before(async () => { es = await HttpCollector.start({ kind: 'bulk', maxBodyBytes: LIMIT }); });
+  after(async () => { await es.stop(); });
+  const reset = () => { es.requests.length = 0; es.docs.clear(); es.recover(); };
+  const url = () => es.url(`/${INDEX}`, 'elastic+');
+
+  it('splits a refused bulk in halves until it fits: every document created once, none twice (no 409)', async () => {
+    reset();
+    const logger = new MemoryLogger();
+    const counters = new Counters();
+    const sink = new ElasticBulkSink(options(url(), logger, { counters }));
+    const items = outbounds(8);
+    const report = await sink.send(items);
+    await sink.close();
+    assert.deepEqual(report, { delivered: 8, failed: [] });
+    // 8 -> 4+4 refused (3 requests), then four pairs.
+    assert.deepEqual(es.requests.map((r) => r.status), [413, 413, 200, 200, 413, 200, 200]);
+    assert.deepEqual([...es.docs.keys()], items.map((i) => `${INDEX}/${i.event.event.id}`));
+    for (const i of items) assert.deepEqual(es.docs.get(`${INDEX}/${i.event.event.id}`), JSON.parse(JSON.stringify(i.event)));
+    assert.equal(counters.get('redelivered', sink.name), 0, 'no document was sent twice');
+    assert.equal(counters.get('split413', sink.name), 3);
+    const warn = logger.entries.filter((e) => e.level === 'warn' && e.message.includes('HTTP 413'));
+    assert.equal(warn.length, 1);
+    assert.equal(framedBytes(items[0]), 648);
+    assert.equal(warn[0].properties?.smallestRefusedBytes, items.slice(0, 4).reduce((n, i) => n + framedBytes(i), 0));
+  });
+
+  it('one document over the limit alone fails (413 and its size), the others are created once', async () => {
+    reset();
+    const sink = new ElasticBulkSink(options(url(), new MemoryLogger()));
+    const items = outbounds(6);
+    items[5].event.message = 'z'.repeat(2000);
+    const framed = framedBytes(items[5]);
+    const report = await sink.send(items);
+    await sink.close();
+    assert.equal(report.delivered, 5);
+    assert.deepEqual(report.failed.map((f) => f.item), [items[5]]);
+    assert.equal(report.failed[0].reason, `permanent failure: HTTP 413: Request Entity Too Large: a body of ${framed} bytes is over the limit of ${LIMIT} `
+      + `(refused even alone: the event is ${framed} bytes encoded; the collector's body limit must be raised to deliver it)`);
+    assert.deepEqual([...es.docs.keys()], items.slice(0, 5).map((i) => `${INDEX}/${i.event.event.id}`));
   });
 });
 

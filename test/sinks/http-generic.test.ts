@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../shared/config/env';
+import { DeliveryEngine } from '../../shared/delivery/engine';
 import { Counters, MemoryLogger } from '../../shared/observability/log';
 import { HttpSink, parseHttpSinkOptions, type HttpSinkOptions } from '../../shared/sinks/http';
 import { ElasticBulkSink } from '../../shared/sinks/elastic-bulk';
@@ -10,6 +11,7 @@ import { SplunkHecSink } from '../../shared/sinks/splunk-hec';
 import { redactUrl } from '../../shared/sinks/http-url';
 import { freePort } from '../support/azurite';
 import { HttpCollector } from '../support/http-collector';
+import { MemoryDeadLetterStore } from '../delivery/support';
 import { FAST_RETRY, loggedText, outbound, outbounds } from './http-fixtures';
 
 function options(url: URL, logger: MemoryLogger, over: Partial<HttpSinkOptions> = {}): HttpSinkOptions {
@@ -144,8 +146,10 @@ describe('HttpSink (generic collector)', () => {
     await parallel.close();
     assert.equal(collector.requests.length, 12);
     assert.equal(collector.maxInFlight, 3);
-    assert.equal(counters.get('delivered', parallel.name), 24);
+    // Delivered/failed are the DeliveryEngine's to count (from the report): the sink adding them too would double them.
+    assert.equal(counters.get('delivered', parallel.name), 0);
     assert.equal(counters.get('failed', parallel.name), 0);
+    assert.equal(counters.get('retried', parallel.name), 0);
   });
 
   it('retries a 500, then delivers each event exactly once', async () => {
@@ -411,5 +415,111 @@ describe('plaintext warning', () => {
     new HttpSink(parseHttpSinkOptions(new URL('http://127.0.0.1:9/in'), {}, encodeEventJson, undefined, logger));
     assert.deepEqual(logger.entries.map((e) => [e.level, e.properties?.destination]), [['warn', 'http://siem.example/in']]);
     assert.match(logger.entries[0].message, /plaintext/);
+  });
+});
+
+describe('HTTP 413 from a collector with a body limit (generic)', () => {
+  /** Each test event is one 577-byte NDJSON line (578 with its newline): two fit in 1500 bytes, four do not. */
+  const LIMIT = 1500;
+  let collector: HttpCollector;
+  before(async () => { collector = await HttpCollector.start({ kind: 'generic', maxBodyBytes: LIMIT }); });
+  after(async () => { await collector.stop(); });
+  const reset = () => { collector.requests.length = 0; collector.accepted.length = 0; collector.recover(); };
+  const warnings413 = (logger: MemoryLogger) => logger.entries.filter((e) => e.level === 'warn' && e.message.includes('HTTP 413'));
+
+  it('splits a refused batch in halves until it fits: every event delivered exactly once, in order', async () => {
+    reset();
+    const logger = new MemoryLogger();
+    const counters = new Counters();
+    const sink = new HttpSink(options(collector.url('/ingest'), logger, { counters }));
+    const items = outbounds(16);
+    const report = await sink.send(items);
+    await sink.close();
+    assert.deepEqual(report, { delivered: 16, failed: [] });
+    assert.deepEqual(collector.accepted, items.map((i) => JSON.parse(JSON.stringify(i.event))));
+    // 16 -> 8+8 -> 4 x 4 are refused (7 requests); the eight pairs fit.
+    assert.deepEqual(collector.requests.map((r) => r.status), [413, 413, 413, 200, 200, 413, 200, 200, 413, 413, 200, 200, 413, 200, 200]);
+    for (const r of collector.requests.filter((q) => q.status === 200)) assert.ok(r.rawBytes <= LIMIT, `${r.rawBytes} bytes accepted`);
+    assert.equal(counters.get('split413', sink.name), 7);
+    assert.equal(counters.get('retried', sink.name), 0, 'a split is not a retry');
+    const warn = warnings413(logger);
+    assert.equal(warn.length, 1, 'one warning for the whole send()');
+    const smallest = Math.min(...collector.requests.filter((r) => r.status === 413).map((r) => r.rawBytes));
+    assert.equal(smallest, 4 * 578);
+    assert.match(warn[0].message, new RegExp(`^The collector refused ${smallest} bytes with HTTP 413 \\(Payload Too Large\\): 7 batch\\(es\\) were split in halves and sent again\\. Lower DELIVERY_BATCH_MAX_BYTES \\(now 1048576,`));
+    assert.deepEqual(warn[0].properties, {
+      destination: sink.name, refusedRequests: 7, smallestRefusedBytes: smallest, smallestRefusedUncompressedBytes: smallest, splits: 7, oversizedEvents: 0, batchMaxBytes: 1_048_576,
+    });
+    assert.equal(logger.entries.filter((e) => e.level === 'error').length, 0);
+  });
+
+  it('warns once per send(), not once per refused request', async () => {
+    reset();
+    const logger = new MemoryLogger();
+    const sink = new HttpSink(options(collector.url('/ingest'), logger, { concurrency: 3, batchMaxEvents: 4 }));
+    for (let round = 0; round < 2; round++) assert.deepEqual(await sink.send(outbounds(12, round * 12)), { delivered: 12, failed: [] });
+    await sink.close();
+    assert.deepEqual(collector.accepted.map((a) => (a as { event: { id: string } }).event.id).sort(), outbounds(24).map((i) => i.event.event.id).sort());
+    assert.equal(collector.accepted.length, 24);
+    // Each of the 3 batches of 4 per send is refused once, then its halves fit.
+    assert.equal(collector.requests.filter((r) => r.status === 413).length, 6);
+    assert.deepEqual(warnings413(logger).map((w) => w.properties?.splits), [3, 3]);
+  });
+
+  it('a single event over the limit is dead-lettered with the 413 and its size; the rest are delivered once', async () => {
+    reset();
+    const logger = new MemoryLogger();
+    const sink = new HttpSink(options(collector.url('/ingest'), logger));
+    const deadLetters = new MemoryDeadLetterStore();
+    const engine = new DeliveryEngine({ sinks: [sink], deadLetters, logger });
+    const items = outbounds(10);
+    items[4].event.message = 'x'.repeat(3000);
+    const big = items[4];
+    const bigBytes = Buffer.byteLength(JSON.stringify(big.event));
+    const outcome = await engine.deliver(items);
+    await engine.close();
+    assert.equal(outcome.delivered[sink.name], 9);
+    assert.equal(outcome.deadLettered, 1);
+    const rest = items.filter((i) => i !== big);
+    assert.deepEqual(collector.accepted, rest.map((i) => JSON.parse(JSON.stringify(i.event))));
+    assert.equal(deadLetters.puts.length, 1);
+    const [entry] = deadLetters.puts[0];
+    assert.equal(entry.kind, 'delivery-failed');
+    assert.equal(entry.destination, sink.name);
+    assert.deepEqual(entry.payload, JSON.parse(JSON.stringify(big)));
+    assert.equal(entry.reason, `permanent failure: HTTP 413: Request Entity Too Large: a body of ${bigBytes + 1} bytes is over the limit of ${LIMIT} `
+      + `(refused even alone: the event is ${bigBytes} bytes encoded; the collector's body limit must be raised to deliver it)`);
+    const warn = warnings413(logger);
+    assert.equal(warn.length, 1);
+    assert.equal(warn[0].properties?.oversizedEvents, 1);
+    assert.match(warn[0].message, /were split in halves and sent again; 1 event\(s\) refused even alone were failed\. Lower DELIVERY_BATCH_MAX_BYTES/);
+  });
+
+  it('splitting stays within the retry budget: with none left, the refused batch fails whole, every item reported once', async () => {
+    reset();
+    const logger = new MemoryLogger();
+    const sink = new HttpSink(options(collector.url('/ingest'), logger, { retryBudgetMs: 0 }));
+    const items = outbounds(6);
+    const report = await sink.send(items);
+    await sink.close();
+    assert.equal(report.delivered, 0);
+    assert.deepEqual(report.failed.map((f) => f.item), items);
+    assert.equal(collector.requests.length, 1);
+    assert.equal(collector.accepted.length, 0);
+    assert.equal(report.failed[0].reason, `not sent: the collector refused ${6 * 578} bytes with HTTP 413 and the retry budget of 0 s ran out before the batch could be split further (lower DELIVERY_BATCH_MAX_BYTES)`);
+  });
+
+  it('a 5xx before the 413 is retried, then the batch is split: one retry counted, each event once', async () => {
+    reset();
+    collector.fail({ kind: 'status', status: 503 });
+    const counters = new Counters();
+    const sink = new HttpSink(options(collector.url('/ingest'), new MemoryLogger(), { counters }));
+    const items = outbounds(4);
+    assert.deepEqual(await sink.send(items), { delivered: 4, failed: [] });
+    await sink.close();
+    assert.deepEqual(collector.requests.map((r) => r.status), [503, 413, 200, 200]);
+    assert.deepEqual(collector.accepted, items.map((i) => JSON.parse(JSON.stringify(i.event))));
+    assert.equal(counters.get('retried', sink.name), 1);
+    assert.equal(counters.get('split413', sink.name), 1);
   });
 });

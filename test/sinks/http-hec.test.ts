@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../shared/config/env';
-import { MemoryLogger } from '../../shared/observability/log';
+import { Counters, MemoryLogger } from '../../shared/observability/log';
 import { encodeEventJson } from '../../shared/sinks/http-options';
 import { SplunkHecSink, hecTime, parseSplunkHecOptions, type SplunkHecOptions } from '../../shared/sinks/splunk-hec';
 import { HttpCollector, splitConcatenatedJson } from '../support/http-collector';
@@ -123,6 +123,84 @@ describe('SplunkHecSink', () => {
     ]);
   });
 });
+
+describe('Splunk HEC behind a body limit (max_content_length, or a proxy in front)', () => {
+  let hec: HttpCollector;
+  /** Each test event is 723 bytes of HEC JSON; gzipped, 16 events are about 990 bytes on the wire, 8 about 690, 4 about 540. */
+  const WIRE_LIMIT = 600;
+  before(async () => { hec = await HttpCollector.start({ kind: 'hec', hecToken: TOKEN, maxBodyBytes: WIRE_LIMIT }); });
+  after(async () => { await hec.stop(); });
+  const reset = () => { hec.requests.length = 0; hec.accepted.length = 0; hec.recover(); };
+  const ids = (events: unknown[]) => events.map((e) => (e as { event: { event: { id: string } } }).event.event.id);
+
+  it('gzip on: the limit is on the wire, so the split stops once the compressed body fits; each event indexed once', async () => {
+    reset();
+    const logger = new MemoryLogger();
+    const counters = new Counters();
+    const sink = new SplunkHecSink(options(hec.url('', 'splunk+'), logger, { compression: 'gzip', counters }));
+    const items = Array.from({ length: 16 }, (_, i) => outbound(i));
+    const report = await sink.send(items);
+    await sink.close();
+    assert.deepEqual(report, { delivered: 16, failed: [] });
+    assert.deepEqual(ids(hec.accepted), items.map((i) => i.event.event.id));
+    assert.deepEqual(hec.requests.map((r) => r.status), [413, 413, 200, 200, 413, 200, 200]);
+    for (const r of hec.requests) assert.equal(r.headers['content-encoding'], 'gzip');
+    for (const r of hec.requests.filter((q) => q.status === 200)) {
+      // Four events are over 2890 bytes before compression: accepted, because only the wire bytes count.
+      assert.ok(r.rawBytes <= WIRE_LIMIT, `${r.rawBytes} bytes on the wire`);
+      assert.equal(splitConcatenatedJson(r.body).length, 4);
+      assert.ok(Buffer.byteLength(r.body) >= 4 * 723);
+    }
+    assert.equal(counters.get('split413', sink.name), 3);
+    const warn = logger.entries.filter((e) => e.level === 'warn' && e.message.includes('HTTP 413'));
+    assert.equal(warn.length, 1);
+    const smallest = Math.min(...hec.requests.filter((r) => r.status === 413).map((r) => r.rawBytes));
+    assert.ok(smallest > WIRE_LIMIT);
+    assert.match(warn[0].message, new RegExp(`^The collector refused ${smallest} bytes with HTTP 413 \\(Payload Too Large\\): 3 batch\\(es\\) were split`));
+    assert.equal(warn[0].properties?.smallestRefusedUncompressedBytes, 8 * 723);
+  });
+
+  it('an event over the limit alone fails with the 413 and its size; its neighbours are indexed once', async () => {
+    reset();
+    const sink = new SplunkHecSink(options(hec.url('', 'splunk+'), new MemoryLogger(), { compression: 'none' }));
+    const items = Array.from({ length: 5 }, (_, i) => outbound(i));
+    items[2].event.message = 'y'.repeat(400);
+    const framed = 723 + 400 - Buffer.byteLength('event 2');
+    const report = await sink.send(items);
+    await sink.close();
+    assert.equal(report.delivered, 0);
+    // Uncompressed, every event is over 600 bytes: each one is refused alone.
+    assert.deepEqual(report.failed.map((f) => f.item), items);
+    assert.equal(hec.accepted.length, 0);
+    assert.equal(report.failed[2].reason, `permanent failure: HTTP 413: Request Entity Too Large: a body of ${framed} bytes is over the limit of ${WIRE_LIMIT} `
+      + `(refused even alone: the event is ${framed} bytes encoded; the collector's body limit must be raised to deliver it)`);
+
+    reset();
+    const gz = new SplunkHecSink(options(hec.url('', 'splunk+'), new MemoryLogger(), { compression: 'gzip' }));
+    const noisy = Array.from({ length: 5 }, (_, i) => outbound(i));
+    noisy[2].event.message = pseudoRandomText(2000);
+    const noisyBytes = Buffer.byteLength(JSON.stringify(noisy[2].event)) + (723 - Buffer.byteLength(JSON.stringify(outbound(2).event)));
+    const r2 = await gz.send(noisy);
+    await gz.close();
+    assert.equal(r2.delivered, 4);
+    assert.deepEqual(r2.failed.map((f) => f.item), [noisy[2]]);
+    assert.deepEqual(ids(hec.accepted), ['id-0', 'id-1', 'id-3', 'id-4']);
+    const refusedAlone = hec.requests.filter((r) => r.status === 413).at(-1)!;
+    assert.match(r2.failed[0].reason, new RegExp(`\\(refused even alone: the event is ${noisyBytes} bytes encoded, ${refusedAlone.rawBytes} bytes as sent; `));
+  });
+});
+
+/** Text gzip cannot shrink much (a fixed LCG, so the test is repeatable). */
+function pseudoRandomText(n: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let x = 12345;
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    out += alphabet[x % alphabet.length];
+  }
+  return out;
+}
 
 describe('Splunk HEC settings and helpers', () => {
   const url = new URL('splunk+https://splunk.example:8088');

@@ -3,13 +3,15 @@
  * records every request, understands the generic (NDJSON / JSON array), Splunk HEC and Elastic _bulk
  * protocols as their servers document them, and fails on demand from a script: down (not listening),
  * any status (500, 503, 429 with Retry-After...), slow (no answer in time), reset, partial bulk
- * errors, HEC busy and HEC invalid token.
+ * errors, HEC busy and HEC invalid token. It can also cap the body size (413, like Splunk's
+ * max_content_length or nginx's client_max_body_size) and require a client certificate (mutual TLS).
  *
  * No real Splunk, Elastic or Vector runs on this machine kind (field guide section 4), hence a double.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
 
 export type CollectorKind = 'generic' | 'hec' | 'bulk';
@@ -46,18 +48,30 @@ export interface RecordedRequest {
   /** What the collector answered; -1 when it answered nothing (reset, or a slow request the client gave up on). */
   status: number;
   fault?: Fault['kind'];
+  /** Mutual TLS: the CN of the client certificate the request came with. */
+  clientCertCN?: string;
 }
 
 export interface CollectorOptions {
   kind: CollectorKind;
-  /** Serve HTTPS with this key and certificate (PEM). */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Serve HTTPS with this key and certificate (PEM). With `clientCa`, mutual TLS: a client must present
+   * a certificate signed by that CA or the handshake fails (no certificate: the server's TLS alert
+   * "certificate required"), so nothing it sent is ever handled.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer; clientCa?: string | Buffer };
   /** HEC token the collector accepts (default `test-token`). */
   hecToken?: string;
   /** Listen on this port (default: any free one). */
   port?: number;
   /** Bench mode: count NDJSON lines without keeping bodies or parsing them. */
   countOnly?: boolean;
+  /**
+   * Largest request body accepted; a larger one gets 413 and nothing of it is accepted. Measured on the
+   * wire, before gunzip (the Content-Length), as nginx's client_max_body_size does: with gzip on, the
+   * sink's DELIVERY_BATCH_MAX_BYTES (uncompressed) and this limit measure different bytes.
+   */
+  maxBodyBytes?: number;
 }
 
 const BULK_ERRORS: Record<number, { type: string; reason: string }> = {
@@ -165,8 +179,9 @@ export class HttpCollector {
 
   private createServer(): http.Server {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res);
-    const server = this.options.tls
-      ? https.createServer({ key: this.options.tls.key, cert: this.options.tls.cert }, handler)
+    const t = this.options.tls;
+    const server = t
+      ? https.createServer({ key: t.key, cert: t.cert, ...(t.clientCa ? { ca: t.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, handler)
       : http.createServer(handler);
     server.keepAliveTimeout = 5000;
     const track = (s: Socket) => {
@@ -209,6 +224,10 @@ export class HttpCollector {
     const record: RecordedRequest = {
       method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBytes: raw.length, body: '', status: 0, fault: faultKind,
     };
+    if (this.options.tls?.clientCa) {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      record.clientCertCN = typeof peer.subject?.CN === 'string' ? peer.subject.CN : undefined;
+    }
     this.requests.push(record);
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
@@ -225,6 +244,8 @@ export class HttpCollector {
     if (fault?.kind === 'status') return answer(fault.status, fault.body ?? `injected ${fault.status}`, fault.headers);
     if (fault?.kind === 'hec-busy') return answer(503, { text: 'Server is busy', code: 9 });
     if (fault?.kind === 'hec-invalid-token') return answer(403, { text: 'Invalid token', code: 4 });
+    const max = this.options.maxBodyBytes;
+    if (max !== undefined && raw.length > max) return answer(413, `Request Entity Too Large: a body of ${raw.length} bytes is over the limit of ${max}`);
 
     let body: string;
     try {
