@@ -821,7 +821,7 @@ async function checkDestinations(env: SettingsSource, parsed: Parsed, vault: Vau
 
   // Key Vault reads first, so their lines come before the destinations that use them.
   const valid = parsed.destinations.filter((d) => d.error === undefined && d.spec !== 'stdout').map((d) => new URL(d.spec).protocol.toLowerCase());
-  if (valid.includes('syslog+tls:')) await secretItem('DESTINATION_CLIENT_CERT_SECRET_NAME', 'client certificate');
+  if (valid.some((p) => p === 'syslog+tls:' || /^(splunk\+|elastic\+)?https:$/.test(p))) await secretItem('DESTINATION_CLIENT_CERT_SECRET_NAME', 'client certificate');
   if (valid.some((p) => !p.startsWith('syslog+'))) await secretItem('DESTINATION_TOKEN_SECRET_NAME', 'collector token');
 
   for (const d of parsed.destinations) {

@@ -1,9 +1,10 @@
 import { ConfigError, readString, type SettingsSource } from '../config/env';
 import { createSyslogEncoder, parseFormatOptions, payloadEncoder } from '../formats';
-import type { Logger } from '../observability/log';
+import type { Counters, Logger } from '../observability/log';
 import type { SecretSource } from '../secrets/keyvault';
 import { ElasticBulkSink, parseElasticBulkOptions } from '../sinks/elastic-bulk';
 import { HttpSink, parseHttpSinkOptions } from '../sinks/http';
+import type { HttpSinkSecrets } from '../sinks/http-options';
 import { parseSplunkHecOptions, SplunkHecSink } from '../sinks/splunk-hec';
 import { StreamSink } from '../sinks/stdout';
 import { parseSyslogSinkOptions, SyslogSink } from '../sinks/syslog';
@@ -23,6 +24,11 @@ export interface DestinationDeps {
   /** Key Vault, when KEY_VAULT_URL is set. */
   secrets?: SecretSource;
   mode: 'function' | 'cli';
+  /**
+   * The runtime's counters, for what only a sink sees: HTTP sinks add `retried` and `split413` per
+   * destination. Delivered and failed items are the DeliveryEngine's to count.
+   */
+  counters?: Counters;
 }
 
 export function parseDestinationList(env: SettingsSource, required: boolean): string[] {
@@ -56,6 +62,13 @@ function secretGetter(deps: DestinationDeps, setting: string): (() => Promise<st
   return () => secrets.getSecret(name);
 }
 
+/** The client certificate (DESTINATION_CLIENT_CERT_SECRET_NAME) of an https sink; plaintext http has no handshake to present it in. */
+async function httpSecrets(deps: DestinationDeps, scheme: string): Promise<HttpSinkSecrets> {
+  if (!scheme.endsWith('https')) return {};
+  const certSecret = secretGetter(deps, 'DESTINATION_CLIENT_CERT_SECRET_NAME');
+  return certSecret ? { clientCertificatePem: await certSecret() } : {};
+}
+
 export async function createSink(spec: string, deps: DestinationDeps): Promise<Sink> {
   const { env, logger } = deps;
   if (spec === 'stdout') return new StreamSink(deps.stdout, payloadEncoder(parseFormatOptions(env).format));
@@ -77,9 +90,9 @@ export async function createSink(spec: string, deps: DestinationDeps): Promise<S
   if (deps.mode === 'function' && !getToken && readString(env, 'DESTINATION_TOKEN') !== undefined) {
     logger.warn('DESTINATION_TOKEN holds a plain collector token: for local development only; use DESTINATION_TOKEN_SECRET_NAME with Key Vault in Azure');
   }
-  if (scheme === 'http' || scheme === 'https') return new HttpSink(parseHttpSinkOptions(url, env, encode, getToken, logger));
-  if (scheme === 'splunk+http' || scheme === 'splunk+https') return new SplunkHecSink(parseSplunkHecOptions(url, env, encode, getToken, logger));
-  if (scheme === 'elastic+http' || scheme === 'elastic+https') return new ElasticBulkSink(parseElasticBulkOptions(url, env, encode, getToken, logger));
+  if (scheme === 'http' || scheme === 'https') return new HttpSink({ ...parseHttpSinkOptions(url, env, encode, getToken, logger, await httpSecrets(deps, scheme)), counters: deps.counters });
+  if (scheme === 'splunk+http' || scheme === 'splunk+https') return new SplunkHecSink({ ...parseSplunkHecOptions(url, env, encode, getToken, logger, await httpSecrets(deps, scheme)), counters: deps.counters });
+  if (scheme === 'elastic+http' || scheme === 'elastic+https') return new ElasticBulkSink({ ...parseElasticBulkOptions(url, env, encode, getToken, logger, await httpSecrets(deps, scheme)), counters: deps.counters });
   throw new ConfigError('DESTINATION', `scheme "${scheme}" of ${redactUrl(spec)} is not supported (use syslog+udp, syslog+tcp, syslog+tls, http, https, splunk+http(s), elastic+http(s) or stdout)`);
 }
 

@@ -17,7 +17,7 @@ import type { HttpAuth } from './http-auth';
 import type { FramedItem } from './http-batch';
 import { HttpClient, type HttpResponse } from './http-client';
 import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtocol } from './http-engine';
-import { outputFormat, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, type Encode, type HttpCommonOptions } from './http-options';
+import { outputFormat, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, type Encode, type HttpCommonOptions, type HttpSinkSecrets } from './http-options';
 import { openHttpDestination } from './http-destination';
 import { requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
@@ -33,6 +33,7 @@ export interface ElasticBulkOptions extends HttpCommonOptions {
 
 export function parseElasticBulkOptions(
   url: URL, env: SettingsSource, encode: Encode, getToken: (() => Promise<string>) | undefined, logger: Logger,
+  secrets: HttpSinkSecrets = {},
 ): ElasticBulkOptions {
   requireWireProtocol(url);
   elasticTarget(url);
@@ -44,7 +45,7 @@ export function parseElasticBulkOptions(
     headers: parseHeaders(env),
     auth: parseAuth(url, env, getToken),
     ...parseDeliveryTuning(env),
-    tls: parseTls(env),
+    tls: parseTls(env, secrets.clientCertificatePem),
     logger,
     tokenSetting: tokenSettingName(env),
   };

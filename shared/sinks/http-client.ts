@@ -1,7 +1,8 @@
 /**
  * One HTTP(S) connection pool per destination: keep-alive agent, a total per-request timeout, TLS
- * verified by default (a private CA is added to the public roots, not substituted for them), and
- * failures turned into errors the retry classification understands.
+ * verified by default (a private CA is added to the public roots, not substituted for them), a client
+ * certificate presented when the collector requires mutual TLS, and failures turned into errors the
+ * retry classification understands.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -13,6 +14,12 @@ export interface HttpTlsOptions {
   ca?: string | Buffer;
   /** Skip server verification. The sink logs a warning whenever it is created with this. */
   insecure?: boolean;
+  /**
+   * Client certificate (chain) and private key, PEM, for collectors that require mutual TLS. Both may be
+   * the same text: the Key Vault secret named by DESTINATION_CLIENT_CERT_SECRET_NAME holds them together.
+   */
+  cert?: string | Buffer;
+  key?: string | Buffer;
 }
 
 export interface HttpClientOptions {
@@ -57,7 +64,8 @@ export class HttpClient {
     const common = { keepAlive: true, maxSockets: options.maxSockets, scheduling: 'lifo' as const };
     if (options.protocol === 'https:') {
       const ca = options.tls?.ca ? [...tls.rootCertificates, options.tls.ca.toString()] : undefined;
-      this.agent = new https.Agent({ ...common, ca, rejectUnauthorized: !options.tls?.insecure });
+      const clientCert = options.tls?.cert !== undefined && options.tls.key !== undefined ? { cert: options.tls.cert, key: options.tls.key } : {};
+      this.agent = new https.Agent({ ...common, ca, rejectUnauthorized: !options.tls?.insecure, ...clientCert });
       this.request = https.request;
     } else {
       this.agent = new http.Agent(common);
@@ -123,6 +131,14 @@ function toTransportError(err: unknown, host: string): HttpTransportError {
   const message = err instanceof Error ? err.message : String(err);
   if (c === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/i.test(message)) {
     return new HttpTransportError(`TLS handshake with ${host} failed: the server did not answer in TLS (is this a plaintext port?): ${message.split('\n')[0]} [EPROTO]`, c, true);
+  }
+  // A TLS alert from the server ("certificate required", "handshake failure", "unknown ca"...): it
+  // refused our side of the handshake, typically the client certificate. Sending again cannot fix it.
+  const alert = /(?:sslv3|tlsv1[0-9]*) alert ([a-z ]+)/i.exec(message);
+  if (alert && (c === 'EPROTO' || c?.startsWith('ERR_SSL_'))) {
+    return new HttpTransportError(`TLS handshake with ${host} failed: the server refused it (alert "${alert[1].trim()}"): `
+      + 'it may require a client certificate (DESTINATION_CLIENT_CERT_SECRET_NAME) or not trust the one presented'
+      + ` [${c}]`, c, true);
   }
   if (c && TLS_VERIFY_CODES.has(c)) {
     const hint = c === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'the certificate does not name this host'

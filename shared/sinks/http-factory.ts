@@ -7,7 +7,7 @@ import type { SettingsSource } from '../config/env';
 import type { Logger } from '../observability/log';
 import { ElasticBulkSink, parseElasticBulkOptions } from './elastic-bulk';
 import { HttpSink, parseHttpSinkOptions } from './http';
-import type { Encode } from './http-options';
+import type { Encode, HttpSinkSecrets } from './http-options';
 import { SplunkHecSink, parseSplunkHecOptions } from './splunk-hec';
 import type { Sink } from './types';
 
@@ -17,10 +17,11 @@ export function isHttpDestination(url: URL): boolean {
 
 export function createHttpSink(
   url: URL, env: SettingsSource, encode: Encode, getToken: (() => Promise<string>) | undefined, logger: Logger,
+  secrets: HttpSinkSecrets = {},
 ): Sink | undefined {
   const scheme = url.protocol.toLowerCase();
-  if (scheme === 'https:' || scheme === 'http:') return new HttpSink(parseHttpSinkOptions(url, env, encode, getToken, logger));
-  if (scheme === 'splunk+https:' || scheme === 'splunk+http:') return new SplunkHecSink(parseSplunkHecOptions(url, env, encode, getToken, logger));
-  if (scheme === 'elastic+https:' || scheme === 'elastic+http:') return new ElasticBulkSink(parseElasticBulkOptions(url, env, encode, getToken, logger));
+  if (scheme === 'https:' || scheme === 'http:') return new HttpSink(parseHttpSinkOptions(url, env, encode, getToken, logger, secrets));
+  if (scheme === 'splunk+https:' || scheme === 'splunk+http:') return new SplunkHecSink(parseSplunkHecOptions(url, env, encode, getToken, logger, secrets));
+  if (scheme === 'elastic+https:' || scheme === 'elastic+http:') return new ElasticBulkSink(parseElasticBulkOptions(url, env, encode, getToken, logger, secrets));
   return undefined;
 }

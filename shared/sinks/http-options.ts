@@ -4,6 +4,7 @@
  * the setting. Token values are never read into error messages.
  */
 import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { ConfigError, readBoolean, readEnum, readInteger, readString, type SettingsSource } from '../config/env';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../formats/types';
 import type { Counters, Logger } from '../observability/log';
@@ -62,8 +63,34 @@ export function parseDeliveryTuning(env: SettingsSource): DeliveryTuning {
   };
 }
 
-/** DESTINATION_CA_FILE (read now, so a wrong path fails at start) and DESTINATION_TLS_INSECURE. */
-export function parseTls(env: SettingsSource): HttpTlsOptions {
+/** What the caller read from Key Vault for an HTTP sink (the token is read lazily, per request). */
+export interface HttpSinkSecrets {
+  /** PEM with certificate and key, from the secret named by DESTINATION_CLIENT_CERT_SECRET_NAME: enables mutual TLS. */
+  clientCertificatePem?: string;
+}
+
+/**
+ * Checks the client certificate PEM now, so a wrong secret fails at start naming the setting instead
+ * of every handshake failing later. The messages never quote the secret's text.
+ */
+export function clientCertificate(pem: string): { cert: string; key: string } {
+  const setting = 'DESTINATION_CLIENT_CERT_SECRET_NAME';
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(setting, 'the secret holds no PEM certificate (expected the certificate and its private key, PEM)');
+  if (!/-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(pem)) throw new ConfigError(setting, 'the secret holds a certificate but no PEM private key (expected both in one PEM)');
+  try {
+    // The same check the handshake would make: parseable, unencrypted, and the key matches the certificate.
+    tls.createSecureContext({ cert: pem, key: pem });
+  } catch (err) {
+    throw new ConfigError(setting, `the certificate and key in the secret are not usable: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return { cert: pem, key: pem };
+}
+
+/**
+ * DESTINATION_CA_FILE (read now, so a wrong path fails at start), DESTINATION_TLS_INSECURE, and the
+ * client certificate for mutual TLS when the caller read one.
+ */
+export function parseTls(env: SettingsSource, clientCertificatePem?: string): HttpTlsOptions {
   const caFile = readString(env, 'DESTINATION_CA_FILE');
   let ca: Buffer | undefined;
   if (caFile) {
@@ -76,7 +103,9 @@ export function parseTls(env: SettingsSource): HttpTlsOptions {
       throw new ConfigError('DESTINATION_CA_FILE', `${caFile} holds no PEM certificate`);
     }
   }
-  return { ca, insecure: readBoolean(env, 'DESTINATION_TLS_INSECURE', false) };
+  // Empty means none, as for syslog+tls (and `check` resolves secret names to empty stubs).
+  const client = clientCertificatePem ? clientCertificate(clientCertificatePem) : {};
+  return { ca, insecure: readBoolean(env, 'DESTINATION_TLS_INSECURE', false), ...client };
 }
 
 /** Called by every HTTPS sink at creation: the opt-out must stay visible in every invocation's log. */

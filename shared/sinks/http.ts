@@ -8,7 +8,7 @@ import type { HttpAuth } from './http-auth';
 import type { FramedItem } from './http-batch';
 import { HttpClient, type HttpResponse } from './http-client';
 import { HttpDeliveryEngine, statusOutcome, type AttemptOutcome, type HttpProtocol } from './http-engine';
-import { encodesJson, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, type Encode, type HttpCommonOptions } from './http-options';
+import { encodesJson, parseAuth, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, type Encode, type HttpCommonOptions, type HttpSinkSecrets } from './http-options';
 import { openHttpDestination } from './http-destination';
 import { requireWireProtocol } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
@@ -22,9 +22,13 @@ export interface HttpSinkOptions extends HttpCommonOptions {
   auth?: HttpAuth;
 }
 
-/** Reads HTTP_BODY_FORMAT, HTTP_COMPRESSION, DESTINATION_HEADERS, DESTINATION_AUTH/TOKEN, DELIVERY_*, TLS. */
+/**
+ * Reads HTTP_BODY_FORMAT, HTTP_COMPRESSION, DESTINATION_HEADERS, DESTINATION_AUTH/TOKEN, DELIVERY_*, TLS.
+ * `secrets.clientCertificatePem` (DESTINATION_CLIENT_CERT_SECRET_NAME, read by the caller) enables mutual TLS.
+ */
 export function parseHttpSinkOptions(
   url: URL, env: SettingsSource, encode: Encode, getToken: (() => Promise<string>) | undefined, logger: Logger,
+  secrets: HttpSinkSecrets = {},
 ): HttpSinkOptions {
   requireWireProtocol(url);
   return {
@@ -36,7 +40,7 @@ export function parseHttpSinkOptions(
     headers: parseHeaders(env),
     auth: parseAuth(url, env, getToken),
     ...parseDeliveryTuning(env),
-    tls: parseTls(env),
+    tls: parseTls(env, secrets.clientCertificatePem),
     logger,
     tokenSetting: tokenSettingName(env),
   };

@@ -23,7 +23,7 @@ import { ConfigError, readEnum, readString, type SettingsSource } from '../confi
 import type { Logger } from '../observability/log';
 import { HttpClient, type HttpResponse } from './http-client';
 import { HttpDeliveryEngine, statusOutcome, describeStatus, type AttemptOutcome, type HttpProtocol } from './http-engine';
-import { encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, type Encode, type HttpCommonOptions } from './http-options';
+import { encodesJson, parseDeliveryTuning, parseHeaders, parseTls, tokenSettingName, type Encode, type HttpCommonOptions, type HttpSinkSecrets } from './http-options';
 import { openHttpDestination } from './http-destination';
 import { requireWireProtocol, urlCredentials } from './http-url';
 import type { DeliveryReport, OutboundEvent, Sink } from './types';
@@ -51,6 +51,7 @@ export interface SplunkHecOptions extends HttpCommonOptions {
 
 export function parseSplunkHecOptions(
   url: URL, env: SettingsSource, encode: Encode, getToken: (() => Promise<string>) | undefined, logger: Logger,
+  secrets: HttpSinkSecrets = {},
 ): SplunkHecOptions {
   requireWireProtocol(url);
   if (urlCredentials(url) !== undefined) {
@@ -70,7 +71,7 @@ export function parseSplunkHecOptions(
     headers: parseHeaders(env),
     getToken: token,
     ...parseDeliveryTuning(env),
-    tls: parseTls(env),
+    tls: parseTls(env, secrets.clientCertificatePem),
     logger,
     tokenSetting: tokenSettingName(env),
   };
