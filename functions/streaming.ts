@@ -2,7 +2,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import { getRuntime, type Runtime } from '../shared/app/runtime';
 import type { Provenance } from '../shared/model/event';
 import { invocationLogger } from '../shared/observability/invocation-logger';
-import { processStreamingMessages, type StreamingMessage } from '../shared/pipeline/streaming';
+import type { StreamingMessage } from '../shared/pipeline/streaming';
 
 /**
  * Event Hub trigger for the Defender streaming export: a thin adapter from the trigger's batch to the
@@ -46,16 +46,17 @@ export function makeStreamingHandler(runtimeProvider: () => Promise<Runtime>): (
   return async (messages, context) => {
     const log = invocationLogger(context);
     const runtime = await runtimeProvider();
-    const batch = processStreamingMessages(messagesFromTrigger(messages, context), runtime.streaming);
-    for (const f of batch.failures) {
-      log.warn(`bad record dead-lettered: ${f.reason}`, { provenance: JSON.stringify(f.provenance) });
+    const result = await runtime.processStreaming(messagesFromTrigger(messages, context));
+    for (const bad of result.badRecords) {
+      log.warn(`bad record dead-lettered: ${bad.reason}`, { provenance: JSON.stringify(bad.provenance) });
     }
-    await runtime.deadLetter(batch.failures);
-    const result = await runtime.deliver(batch.events, log);
+    if (result.parseErrors > result.badRecords.length) {
+      log.warn(`${result.parseErrors - result.badRecords.length} more bad records dead-lettered (not listed one by one)`);
+    }
     log.info('streaming batch done', {
-      messages: batch.messages, records: batch.records, events: batch.events.length, bytes: batch.bytes,
-      parseErrors: batch.failures.length, delivered: result.delivered, deadLettered: result.deadLettered,
-      retryCount: context.retryContext?.retryCount ?? 0,
+      messages: result.messages, records: result.records, events: result.events, bytes: result.bytes,
+      parseErrors: result.parseErrors, delivered: result.delivered, deadLettered: result.deadLettered,
+      workers: runtime.streamingWorkers, retryCount: context.retryContext?.retryCount ?? 0,
     });
   };
 }

@@ -141,6 +141,9 @@ param logAnalyticsRetentionInDays int = 30
 ])
 param includeOriginal string = 'false'
 
+@description('STREAMING_WORKERS: worker threads for the streaming path (auto = one per core when there are 2 or more; 0 = in-process).')
+param streamingWorkers string = 'auto'
+
 @description('DESTINATION: comma-separated destination URLs (syslog+udp|tcp|tls://host:port, https://..., splunk+https://..., elastic+https://host/index, stdout).')
 @minLength(1)
 param destination string = 'stdout'
@@ -451,6 +454,7 @@ module functionApp 'modules/functionapp.bicep' = {
       EventHubConnection__credential: 'managedidentity'
       EventHubConnection__clientId: identity.outputs.clientId
       INCLUDE_ORIGINAL: includeOriginal
+      STREAMING_WORKERS: streamingWorkers
       // Delivery
       DESTINATION: destination
       OUTPUT_FORMAT: outputFormat

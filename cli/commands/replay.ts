@@ -3,7 +3,6 @@ import { createRuntime } from '../../shared/app/runtime';
 import { ConfigError } from '../../shared/config/env';
 import type { Provenance } from '../../shared/model/event';
 import type { Logger } from '../../shared/observability/log';
-import { processStreamingMessages } from '../../shared/pipeline/streaming';
 import { readMessagesFromFile } from '../../shared/sources/files';
 import type { CliCommand, CliIo } from '../command';
 
@@ -88,6 +87,7 @@ export const command: CliCommand = {
     }
     const totals = { messages: 0, records: 0, events: 0, delivered: 0, parseErrors: 0, deadLettered: 0 };
     let doneBytes = 0;
+    let reported = 0;
     let lastProgress = 0;
     const progress = (bytes: number) => {
       if (!io.isTTY) return;
@@ -101,21 +101,18 @@ export const command: CliCommand = {
       for (const file of files) {
         let fileBytes = 0;
         for await (const chunk of readMessagesFromFile(file, io.stdin, { chunkMessages: CHUNK_MESSAGES, chunkBytes: CHUNK_BYTES, onBytes: (b) => { fileBytes = b; progress(b); } })) {
-          const batch = processStreamingMessages(chunk, runtime.streaming);
-          totals.messages += batch.messages;
-          totals.records += batch.records;
-          totals.events += batch.events.length;
-          totals.parseErrors += batch.failures.length;
-          for (const f of batch.failures) {
-            if (totals.parseErrors - batch.failures.length + batch.failures.indexOf(f) >= MAX_REPORTED) break;
-            io.stderr.write(`${io.isTTY ? '\r\x1b[K' : ''}replay: bad record at ${where(f.provenance)}: ${f.reason} (dead-lettered)\n`);
+          const r = await runtime.processStreaming(chunk);
+          totals.messages += r.messages;
+          totals.records += r.records;
+          totals.events += r.events;
+          totals.delivered += r.delivered;
+          totals.deadLettered += r.deadLettered;
+          for (const bad of r.badRecords) {
+            if (reported >= MAX_REPORTED) break;
+            reported++;
+            io.stderr.write(`${io.isTTY ? '\r\x1b[K' : ''}replay: bad record at ${where(bad.provenance)}: ${bad.reason} (dead-lettered)\n`);
           }
-          if (batch.failures.length) await runtime.deadLetter(batch.failures);
-          if (batch.events.length) {
-            const r = await runtime.deliver(batch.events);
-            totals.delivered += r.delivered;
-            totals.deadLettered += r.deadLettered;
-          }
+          totals.parseErrors += r.parseErrors;
         }
         doneBytes += fileBytes;
       }

@@ -1,13 +1,16 @@
+import { availableParallelism } from 'node:os';
 import { createAppCredential, parseAppCredentialSettings } from '../auth/app-credential';
-import { readBoolean, type SettingsSource } from '../config/env';
+import { ConfigError, readBoolean, readString, type SettingsSource } from '../config/env';
 import { createDeadLetterStore } from '../deadletter/create';
 import type { DeadLetterEntry } from '../deadletter/types';
 import type { DeadLetterUnitStore } from '../deadletter/unit';
 import { createSinks } from '../delivery/destinations';
-import { DeliveryEngine } from '../delivery/engine';
+import { DeliveryEngine, type DeliverOptions } from '../delivery/engine';
 import type { StreamingNormalizeOptions } from '../normalize/streaming';
 import { Counters, type Logger } from '../observability/log';
-import { processStreamingMessages } from '../pipeline/streaming';
+import { processStreamingMessages, type StreamingMessage } from '../pipeline/streaming';
+import { runStreamingBatch, type StreamingRunResult } from '../pipeline/streaming-run';
+import { StreamingWorkerPool } from '../pipeline/worker-pool';
 import { KeyVaultSecretResolver, parseKeyVaultSettings, type SecretSource } from '../secrets/keyvault';
 import type { OutboundEvent, Sink } from '../sinks/types';
 
@@ -26,8 +29,10 @@ export interface RuntimeOptions {
   logger: Logger;
   /** Where the `stdout` destination writes (the CLI passes its io.stdout). */
   stdout?: NodeJS.WritableStream;
-  /** Replaces the dead-letter store chosen from the settings (tests). */
+  /** Replaces the dead-letter store chosen from the settings (tests); streaming then runs in-process. */
   deadLetters?: DeadLetterUnitStore;
+  /** Overrides STREAMING_WORKERS (a worker's own runtime passes 0). */
+  streamingWorkers?: number;
 }
 
 export interface DeliverySummary {
@@ -48,9 +53,16 @@ export interface Runtime {
    * Delivers to every destination; what a destination could not take is dead-lettered. Resolves once
    * every item is delivered or durably stored; throws when the dead-letter store failed too.
    */
-  deliver(items: readonly OutboundEvent[], logger?: Logger): Promise<DeliverySummary>;
+  deliver(items: readonly OutboundEvent[], options?: DeliverOptions): Promise<DeliverySummary>;
   /** Stores parse failures (and anything else undeliverable) durably; throws if it could not. */
   deadLetter(entries: readonly DeadLetterEntry[]): Promise<void>;
+  /**
+   * One streaming batch end to end (runStreamingBatch), in worker threads when streamingWorkers > 0.
+   * Resolves once every record was delivered or durably stored; throws otherwise.
+   */
+  processStreaming(messages: readonly StreamingMessage[]): Promise<StreamingRunResult>;
+  /** Worker threads the streaming path uses (0: the calling thread). */
+  readonly streamingWorkers: number;
   /** Redrive of a stored parse failure: the events it yields now, or undefined to keep it stored. */
   reprocess(entry: DeadLetterEntry): OutboundEvent[] | undefined;
   close(): Promise<void>;
@@ -77,14 +89,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ? new KeyVaultSecretResolver({ vaultUrl: vault.vaultUrl, credential: createAppCredential(parseAppCredentialSettings(env)), logger })
     : undefined;
   const deadLetters = options.deadLetters ?? createDeadLetterStore(env, logger);
-  const sinks = await createSinks({ env, logger, stdout: options.stdout ?? process.stdout, secrets, mode }, mode === 'function');
   const counters = new Counters();
+  const sinks = await createSinks({ env, logger, stdout: options.stdout ?? process.stdout, secrets, mode, counters }, mode === 'function');
   const engine = new DeliveryEngine({ sinks, deadLetters, logger, counters });
+  const workers = streamingWorkerCount(options, sinks, logger);
+  const pool = workers > 0
+    ? new StreamingWorkerPool({ size: workers, runtime: { env: plainSettings(env), mode }, logger, onCounters: (d) => counters.merge(d) })
+    : undefined;
 
-  return {
-    env, mode, streaming, sinks, deadLetters, counters, secrets,
-    async deliver(items) {
-      const outcome = await engine.deliver(items);
+  const runtime: Runtime = {
+    env, mode, streaming, sinks, deadLetters, counters, secrets, streamingWorkers: workers,
+    async deliver(items, deliverOptions) {
+      const outcome = await engine.deliver(items, deliverOptions);
       // An event counts as delivered once every destination took it.
       const perSink = Object.values(outcome.delivered);
       return { delivered: perSink.length ? Math.min(...perSink) : 0, deadLettered: outcome.deadLettered };
@@ -92,9 +108,50 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     async deadLetter(entries) {
       if (entries.length) await engine.deadLetter(entries);
     },
+    // `this`, not `runtime`: a caller may wrap the runtime ({ ...runtime, deadLetter }) and must get its own methods used.
+    processStreaming(messages) {
+      return pool ? pool.run(messages) : runStreamingBatch(this, messages);
+    },
     reprocess: (entry) => reprocessStreamingEntry(entry, streaming),
-    close: () => engine.close(),
+    async close() {
+      await pool?.close();
+      await engine.close();
+    },
   };
+  return runtime;
+}
+
+/**
+ * STREAMING_WORKERS: `auto` (default: one worker thread per core when there are two or more), 0 (the
+ * calling thread), or 1-64. Workers run whole pipelines with sinks of their own, so the streaming
+ * path stays in-process where a sink cannot be duplicated into a thread: the `stdout` destination
+ * (one ordered output stream) and a dead-letter store handed in by the caller.
+ */
+function streamingWorkerCount(options: RuntimeOptions, sinks: readonly Sink[], logger: Logger): number {
+  const env = options.env;
+  const raw = readString(env, 'STREAMING_WORKERS');
+  let requested: number | 'auto' = 'auto';
+  if (raw !== undefined && raw.toLowerCase() !== 'auto') {
+    if (!/^\d{1,2}$/.test(raw) || Number(raw) > 64) throw new ConfigError('STREAMING_WORKERS', `must be auto or a whole number 0-64, got "${raw}"`);
+    requested = Number(raw);
+  }
+  if (options.streamingWorkers !== undefined) requested = options.streamingWorkers;
+  if (requested === 0) return 0;
+  const blocker = sinks.some((s) => s.name === 'stdout') ? 'the stdout destination' : options.deadLetters ? 'a dead-letter store given by the caller' : undefined;
+  if (blocker) {
+    if (requested !== 'auto') logger.warn(`STREAMING_WORKERS=${requested} ignored: ${blocker} needs the calling thread; streaming runs in-process`);
+    return 0;
+  }
+  if (requested !== 'auto') return requested;
+  const cores = availableParallelism();
+  return cores >= 2 ? cores : 0;
+}
+
+/** The settings as plain strings, to hand to worker threads (process.env is not cloneable as is). */
+function plainSettings(env: SettingsSource): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === 'string') out[k] = v;
+  return out;
 }
 
 let shared: Promise<Runtime> | undefined;

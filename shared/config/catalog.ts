@@ -22,6 +22,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'EventHubConnection__credential', scope: 'app', default: 'managedidentity', description: 'Credential kind of the trigger connection.' },
   { name: 'EventHubConnection__clientId', scope: 'app', description: 'Client id of the user-assigned identity the trigger connects with.' },
   { name: 'INCLUDE_ORIGINAL', scope: 'app', default: 'false', description: 'Add the original record as event.original to normalized events.' },
+  { name: 'STREAMING_WORKERS', scope: 'app', default: 'auto', description: 'Worker threads for the streaming path: auto (one per core when there are 2 or more), 0 (in-process) or 1-64. Each runs the whole pipeline with its own connections; the stdout destination always runs in-process.' },
   // Delivery
   { name: 'DESTINATION', scope: 'app', default: 'stdout', description: 'Where events go: comma-separated URLs (syslog+udp|tcp|tls://host:port, https://..., splunk+https://..., elastic+https://host/index, stdout). Required in the Function App.', example: 'syslog+tls://siem.contoso.com:6514' },
   { name: 'OUTPUT_FORMAT', scope: 'app', default: 'json', description: 'Payload format: json, raw, fortisiem, cef or leef.' },

@@ -2,6 +2,7 @@ import { ConfigError, readString, type SettingsSource } from '../config/env';
 import { createSyslogEncoder, parseFormatOptions, payloadEncoder } from '../formats';
 import type { Counters, Logger } from '../observability/log';
 import type { SecretSource } from '../secrets/keyvault';
+import { DiscardSink } from '../sinks/discard';
 import { ElasticBulkSink, parseElasticBulkOptions } from '../sinks/elastic-bulk';
 import { HttpSink, parseHttpSinkOptions } from '../sinks/http';
 import type { HttpSinkSecrets } from '../sinks/http-options';
@@ -72,6 +73,10 @@ async function httpSecrets(deps: DestinationDeps, scheme: string): Promise<HttpS
 export async function createSink(spec: string, deps: DestinationDeps): Promise<Sink> {
   const { env, logger } = deps;
   if (spec === 'stdout') return new StreamSink(deps.stdout, payloadEncoder(parseFormatOptions(env).format));
+  if (spec === 'discard') {
+    if (deps.mode === 'function') throw new ConfigError('DESTINATION', '"discard" drops every event: it is for benchmarks and dry runs with the CLI, not the Function App');
+    return new DiscardSink(payloadEncoder(parseFormatOptions(env).format));
+  }
   let url: URL;
   try {
     url = new URL(spec);

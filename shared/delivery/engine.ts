@@ -40,6 +40,14 @@ export interface DeliveryOutcome {
 
 export { DeadLetterWriteError };
 
+export interface DeliverOptions {
+  /**
+   * Leave out the info line of a fully delivered call (failures are always logged): for callers that
+   * deliver one batch in many parts and log one summary for all of them (the streaming path).
+   */
+  quietSuccess?: boolean;
+}
+
 export class DeliveryEngine {
   private readonly sinks: Sink[];
   private readonly deadLetters: DeadLetterStore;
@@ -60,7 +68,7 @@ export class DeliveryEngine {
     this.now = opts.now ?? (() => new Date());
   }
 
-  async deliver(items: readonly OutboundEvent[]): Promise<DeliveryOutcome> {
+  async deliver(items: readonly OutboundEvent[], options: DeliverOptions = {}): Promise<DeliveryOutcome> {
     const started = Date.now();
     const outcome: DeliveryOutcome = { received: items.length, delivered: {}, deadLettered: 0, failures: [] };
     if (items.length === 0) return outcome;
@@ -94,7 +102,7 @@ export class DeliveryEngine {
     props.durationMs = Date.now() - started;
     if (outcome.failures.length > 0) {
       this.logger.warn('delivery finished with dead letters', { ...props, deadLetterStore: this.deadLetters.name, firstReason: outcome.failures[0].reasons[0] });
-    } else {
+    } else if (!options.quietSuccess) {
       this.logger.info('delivery finished', props);
     }
     return outcome;

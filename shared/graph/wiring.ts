@@ -34,7 +34,7 @@ export interface GraphPollDeps {
 
 /** The delivery half of the app runtime (shared/app/runtime.ts `Runtime`). */
 export interface DeliveryRuntime {
-  deliver(items: readonly OutboundEvent[], logger?: Logger): Promise<unknown>;
+  deliver(items: readonly OutboundEvent[]): Promise<unknown>;
   close?(): Promise<void>;
 }
 
@@ -88,9 +88,10 @@ export function createGraphPollDeps(options: ProductionWiringOptions): GraphPoll
     },
     cursorTable: () => (table ??= tableClient(target(), settings.cursorTable)),
     pollQueue: () => (queue ??= queueClient(target(), settings.pollQueue)),
-    async deliver(items, log) {
+    async deliver(items) {
       runtime ??= options.runtime();
-      await (await runtime).deliver(items, log);
+      // The runtime logs delivery with its own logger; the poller logs the invocation's summary.
+      await (await runtime).deliver(items);
     },
     async close() {
       if (runtime) await (await runtime).close?.();

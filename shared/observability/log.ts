@@ -31,6 +31,10 @@ export class Counters {
   get(name: string, destination?: string): number {
     return this.values.get(destination ? `${name}|${destination}` : name) ?? 0;
   }
+  /** Adds the increments of another Counters' snapshot (a worker thread's, for example). */
+  merge(delta: Readonly<Record<string, number>>): void {
+    for (const [key, n] of Object.entries(delta)) this.values.set(key, (this.values.get(key) ?? 0) + n);
+  }
   /** Flat properties for one structured log line (`delivered|syslog+tcp://x:514` => 10). */
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.values);

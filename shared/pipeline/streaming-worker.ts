@@ -1,0 +1,57 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRuntime, type Runtime } from '../app/runtime';
+import type { Logger, LogProperties } from '../observability/log';
+import { runStreamingBatch } from './streaming-run';
+import type { FromWorker, ToWorker, WorkerRuntimeData } from './worker-pool';
+
+/**
+ * A streaming worker thread (see worker-pool.ts): builds its own runtime from the settings it was
+ * given (its own sinks, connections and dead-letter store) and runs each slice it receives through
+ * runStreamingBatch. Log lines go to the main thread's logger.
+ */
+
+const port = parentPort;
+if (!port) throw new Error('streaming-worker.js runs only as a worker thread of the streaming worker pool');
+
+const data = workerData as WorkerRuntimeData;
+const post = (m: FromWorker) => port.postMessage(m);
+const line = (level: 'info' | 'warn' | 'error') => (message: string, properties?: LogProperties) => post({ type: 'log', level, message, properties });
+const logger: Logger = { info: line('info'), warn: line('warn'), error: line('error') };
+
+// inProcess: a worker never starts workers of its own.
+const runtime: Promise<Runtime> = createRuntime({ env: data.env, mode: data.mode, logger, streamingWorkers: 0 });
+runtime.catch(() => undefined); // reported per slice below
+
+let reported: Record<string, number> = {};
+
+/** Counter increments since the last report. */
+function counterDelta(rt: Runtime): Record<string, number> {
+  const now = rt.counters.snapshot();
+  const delta: Record<string, number> = {};
+  for (const [k, v] of Object.entries(now)) {
+    const d = v - (reported[k] ?? 0);
+    if (d !== 0) delta[k] = d;
+  }
+  reported = now;
+  return delta;
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'close') {
+    void runtime.then((rt) => rt.close(), () => undefined).finally(() => {
+      post({ type: 'closed' });
+      port.close();
+    });
+    return;
+  }
+  void (async () => {
+    try {
+      const rt = await runtime;
+      const result = await runStreamingBatch(rt, m.messages);
+      post({ type: 'result', id: m.id, result, counters: counterDelta(rt) });
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      post({ type: 'error', id: m.id, name: e.name, message: e.message });
+    }
+  })();
+});
