@@ -81,3 +81,22 @@ export function peerCorpus(): Corpus {
 export function asMessages(c: Corpus): StreamingMessage[] {
   return c.bodies.map((body, i) => ({ body, provenance: { source: 'eventhub', partition: '0', sequenceNumber: i, messageIndex: i } }));
 }
+
+/** The trigger's batch size (host.json extensions.eventHubs.maxEventBatchSize). */
+export const TRIGGER_BATCH = 64;
+
+/**
+ * The product path on a corpus: runtime.processStreaming per trigger batch of TRIGGER_BATCH messages,
+ * as the Event Hub function would get them. Throws unless every record was delivered.
+ */
+export async function replayThroughRuntime(rt: { processStreaming(m: readonly StreamingMessage[]): Promise<{ delivered: number; parseErrors: number; badRecords: Array<{ reason: string }> }> }, c: Corpus): Promise<number> {
+  const messages = asMessages(c);
+  let delivered = 0;
+  for (let i = 0; i < messages.length; i += TRIGGER_BATCH) {
+    const r = await rt.processStreaming(messages.slice(i, i + TRIGGER_BATCH));
+    if (r.parseErrors) throw new Error(`bench corpus produced failures: ${r.badRecords[0]?.reason}`);
+    delivered += r.delivered;
+  }
+  if (delivered !== c.records) throw new Error(`delivered ${delivered} of ${c.records}`);
+  return delivered;
+}

@@ -8,7 +8,9 @@
  * receiver is not the bottleneck), and a real rsyslogd (when installed) writing every message to a
  * file; a run ends when the last message was counted / written.
  *
- *   end-to-end     message text -> readBody -> validate -> normalize -> RFC 5424 + json -> SyslogSink (TCP, LF)
+ *   end-to-end     the product path: runtime.processStreaming per trigger batch of 64 messages with
+ *                  DESTINATION=syslog+tcp (LF framing) and the default settings (worker threads)
+ *   one thread     message text -> readBody -> validate -> normalize -> RFC 5424 + json -> SyslogSink (TCP, LF)
  *   delivery only  already-normalized OutboundEvents -> SyslogSink
  *   encode only    RFC 5424 + json / cef / leef of the normalized events, no socket
  *   floor          JSON.parse of the messages + JSON.stringify of every record + gzip level 1 of the
@@ -24,11 +26,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createSyslogEncoder, type FormatOptions, type PayloadFormat } from '../shared/formats';
 import { silentLogger } from '../shared/observability/log';
+import { createRuntime } from '../shared/app/runtime';
 import { processStreamingMessages } from '../shared/pipeline/streaming';
 import { SyslogSink } from '../shared/sinks/syslog';
 import type { OutboundEvent } from '../shared/sinks/types';
 import { rsyslogSkipReason, startRsyslog, type RsyslogInstance } from '../test/support/rsyslog';
-import { asMessages, peerCorpus, realisticCorpus, type Corpus } from './corpus';
+import { asMessages, peerCorpus, realisticCorpus, replayThroughRuntime, type Corpus } from './corpus';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
@@ -130,6 +133,8 @@ async function main(): Promise<void> {
   for (const c of corpora) {
     const encode = createSyslogEncoder(formatOptions('json'));
     const toCounter = new SyslogSink({ url: new URL(`syslog+tcp://127.0.0.1:${port}`), encode, framing: 'lf', udpMaxBytes: 1472, timeoutMs: 30_000, retryBudgetMs: 120_000, logger: silentLogger });
+    const rt = await createRuntime({ env: { DESTINATION: `syslog+tcp://127.0.0.1:${port}`, SYSLOG_FRAMING: 'lf', OUTPUT_FORMAT: 'json' }, mode: 'cli', logger: silentLogger });
+    const viaRuntime: number[] = [];
     const e2e: number[] = []; const delivery: number[] = []; const floors: number[] = []; const toRs: number[] = []; const enc: Record<string, number[]> = { json: [], cef: [], leef: [] };
     let sentBytes = 0;
     for (let run = -1; run < RUNS; run++) { // run -1 warms up
@@ -143,6 +148,14 @@ async function main(): Promise<void> {
       const e = ms(t0);
       if (report.delivered !== c.records || got.done !== c.records) throw new Error(`delivered ${report.delivered}, counted ${got.done}`);
       sentBytes = got.bytes;
+
+      await request(child, { expect: c.records }, (m) => m.armed === true);
+      const done3 = waitFor<{ done: number }>(child, (m) => typeof m.done === 'number');
+      const t4 = process.hrtime.bigint();
+      await replayThroughRuntime(rt, c);
+      const got3 = await done3;
+      if (got3.done !== c.records) throw new Error(`runtime path: counted ${got3.done}`);
+      if (run >= 0) viaRuntime.push(ms(t4));
 
       await request(child, { expect: c.records }, (m) => m.armed === true);
       const done2 = waitFor<{ done: number }>(child, (m) => typeof m.done === 'number');
@@ -176,11 +189,13 @@ async function main(): Promise<void> {
       if (run >= 0) { e2e.push(e); delivery.push(d); }
     }
     await toCounter.close();
+    await rt.close();
     const fl = median(floors.slice(1));
-    const e = median(e2e);
+    const e = median(viaRuntime);
     results[`${c.name} e2e`] = e;
     rows.push(`${c.name}: ${c.records.toLocaleString('en-US')} records, ${(c.bytes / 1e6).toFixed(1)} MB of message JSON, ${(sentBytes / 1e6).toFixed(1)} MB of syslog on the wire (RFC 5424 + json, LF)`);
-    row('  end-to-end -> counting TCP server', c, e, `ratio to floor ${(e / fl).toFixed(2)}`);
+    row(`  end-to-end, default settings (${rt.streamingWorkers} workers)`, c, e, `ratio to floor ${(e / fl).toFixed(2)}`);
+    row('  end-to-end, one thread, sink called directly', c, median(e2e), `ratio to floor ${(median(e2e) / fl).toFixed(2)}`);
     row('  delivery only -> counting TCP server', c, median(delivery));
     if (toRs.length) row('  end-to-end -> rsyslog (until all written)', c, median(toRs), `ratio to floor ${(median(toRs) / fl).toFixed(2)}`);
     for (const f of ['json', 'cef', 'leef'] as const) row(`  encode only, RFC 5424 + ${f}`, c, median(enc[f]!));
