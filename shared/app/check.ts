@@ -721,7 +721,7 @@ function vaultSource(vault: VaultReads): GraphSecretSource {
 
 interface HttpProbeResult { status: number; body: string }
 
-function httpProbe(url: URL, method: 'GET' | 'HEAD', pathAndQuery: string, headers: Record<string, string>, tlsOpts: { ca?: string | Buffer; insecure?: boolean }, timeoutMs: number): Promise<HttpProbeResult> {
+function httpProbe(url: URL, method: 'GET' | 'HEAD', pathAndQuery: string, headers: Record<string, string>, tlsOpts: { ca?: string | Buffer; insecure?: boolean; cert?: string | Buffer; key?: string | Buffer }, timeoutMs: number): Promise<HttpProbeResult> {
   const protocol = wireProtocol(url) ?? 'https:';
   const lib = protocol === 'https:' ? https : http;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -736,6 +736,8 @@ function httpProbe(url: URL, method: 'GET' | 'HEAD', pathAndQuery: string, heade
       if (tlsOpts.ca) options.ca = [...tls.rootCertificates, tlsOpts.ca.toString()];
       options.rejectUnauthorized = !tlsOpts.insecure;
       if (!net.isIP(host)) options.servername = host;
+      // Mutual TLS: the same client certificate the sink would present.
+      if (tlsOpts.cert && tlsOpts.key) { options.cert = tlsOpts.cert; options.key = tlsOpts.key; }
     }
     const req = lib.request(options, (res) => {
       const chunks: Buffer[] = [];
@@ -892,7 +894,12 @@ async function probeHttpDestination(
     return;
   }
   const getToken = token.value !== undefined ? () => Promise.resolve(token.value!) : undefined;
-  const tlsOpts = parseTls(env);
+  const cert = wireProtocol(url) !== 'http:' ? await secretItem('DESTINATION_CLIENT_CERT_SECRET_NAME', 'client certificate') : { needed: false };
+  if (cert.needed && cert.value === undefined) {
+    report.skip(item, 'not checked: the client certificate could not be read from Key Vault');
+    return;
+  }
+  const tlsOpts = parseTls(env, cert.value || undefined);
   const headers = parseHeaders(env);
   if (scheme.startsWith('splunk+')) {
     const plain = readString(env, 'DESTINATION_TOKEN');

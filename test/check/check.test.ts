@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -474,5 +475,27 @@ describe('check: units', () => {
     assert.equal(formatResult({ item: 'X', ok: false, detail: 'broken', fix: 'mend it' }), 'FAIL  X: broken -> fix: mend it');
     assert.equal(formatResult({ item: 'X', ok: false, detail: 'broken' }), 'FAIL  X: broken');
     assert.equal(formatResult({ item: 'X', ok: true, detail: 'not configured', skipped: true }), 'SKIP  X (not configured)');
+  });
+});
+
+describe('check: https destination with mutual TLS', () => {
+  it('presents the client certificate from Key Vault, as the sink does; without it the handshake FAILs', async () => {
+    const client = pki.createClientCertificate('check-mtls-client');
+    kv.setSecret('collector-client-cert', client.certPem + client.keyPem);
+    // Trusts only that (self-signed) client certificate.
+    const server = https.createServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: client.certPem, requestCert: true, rejectUnauthorized: true }, (_req, res) => res.end());
+    server.on('tlsClientError', () => undefined);
+    const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port)));
+    try {
+      const dest = `https://127.0.0.1:${port}/ingest`;
+      const env = { DESTINATION: dest, DESTINATION_CA_FILE: pki.caPath, DEADLETTER_DIR: path.join(tmp, 'dl') };
+      const withCert = await runCli(baseEnv({ ...env, DESTINATION_CLIENT_CERT_SECRET_NAME: 'collector-client-cert' }));
+      assert.match(line(withCert, `PASS  Destination ${dest}`), /PASS/);
+      const without = await runCli(baseEnv(env));
+      assert.match(line(without, `FAIL  Destination ${dest}`), /TLS|certificate|handshake|socket/i);
+      assert.ok(!withCert.out.includes('PRIVATE KEY') && !without.out.includes('PRIVATE KEY'), 'the key never reaches the output');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
