@@ -128,10 +128,33 @@ class PoolWorker {
   }
 }
 
+/** Body size of a message for splitting (parsed bodies count as 1 KB). */
+function bodySize(m: StreamingMessage): number {
+  return typeof m.body === 'string' ? m.body.length : m.body instanceof Uint8Array ? m.body.byteLength : 1024;
+}
+
+/** Bodies handed to a worker in one message; see runSlice. */
+export const PIECE_BYTES = 1024 * 1024;
+
+function* pieces(messages: readonly StreamingMessage[], maxBytes: number): Generator<StreamingMessage[]> {
+  let piece: StreamingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    if (piece.length && bytes + bodySize(m) > maxBytes) {
+      yield piece;
+      piece = [];
+      bytes = 0;
+    }
+    piece.push(m);
+    bytes += bodySize(m);
+  }
+  if (piece.length) yield piece;
+}
+
 /** Splits messages into at most `parts` contiguous slices of about equal body size. */
 export function splitMessages(messages: readonly StreamingMessage[], parts: number): StreamingMessage[][] {
   if (parts <= 1 || messages.length <= 1) return [messages.slice()];
-  const size = (m: StreamingMessage) => (typeof m.body === 'string' ? m.body.length : m.body instanceof Uint8Array ? m.body.byteLength : 1024);
+  const size = bodySize;
   const total = messages.reduce((n, m) => n + size(m), 0);
   const target = total / Math.min(parts, messages.length);
   const slices: StreamingMessage[][] = [];
@@ -172,10 +195,20 @@ export class StreamingWorkerPool {
     if (messages.length === 0) return emptyRunResult();
     const slices = splitMessages(messages, this.opts.size);
     this.fill();
-    const settled = await Promise.allSettled(slices.map((slice, i) => this.workers[i].run(this.nextId++, slice)));
+    const settled = await Promise.allSettled(slices.map((slice, i) => this.runSlice(this.workers[i], slice)));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) throw failure.reason instanceof Error ? failure.reason : new StreamingWorkerError(String(failure.reason));
     return settled.reduce((total, s) => addRunResult(total, (s as PromiseFulfilledResult<StreamingRunResult>).value), emptyRunResult());
+  }
+
+  /**
+   * A worker's slice, handed over in pieces of about PIECE_BYTES, one after the other: a worker then
+   * holds one piece's bodies and events at a time, not the whole slice of a large trigger batch.
+   */
+  private async runSlice(worker: PoolWorker, slice: readonly StreamingMessage[]): Promise<StreamingRunResult> {
+    const total = emptyRunResult();
+    for (const piece of pieces(slice, PIECE_BYTES)) addRunResult(total, await worker.run(this.nextId++, piece));
+    return total;
   }
 
   /** Lets every worker finish its slices, close its sinks and exit. */
