@@ -98,7 +98,7 @@ export async function createSink(spec: string, deps: DestinationDeps): Promise<S
   if (scheme === 'http' || scheme === 'https') return new HttpSink({ ...parseHttpSinkOptions(url, env, encode, getToken, logger, await httpSecrets(deps, scheme)), counters: deps.counters });
   if (scheme === 'splunk+http' || scheme === 'splunk+https') return new SplunkHecSink({ ...parseSplunkHecOptions(url, env, encode, getToken, logger, await httpSecrets(deps, scheme)), counters: deps.counters });
   if (scheme === 'elastic+http' || scheme === 'elastic+https') return new ElasticBulkSink({ ...parseElasticBulkOptions(url, env, encode, getToken, logger, await httpSecrets(deps, scheme)), counters: deps.counters });
-  throw new ConfigError('DESTINATION', `scheme "${scheme}" of ${redactUrl(spec)} is not supported (use syslog+udp, syslog+tcp, syslog+tls, http, https, splunk+http(s), elastic+http(s) or stdout)`);
+  throw new ConfigError('DESTINATION', `scheme "${scheme}" of ${redactUrl(spec)} is not supported (use syslog+udp, syslog+tcp, syslog+tls, http, https, splunk+http(s), elastic+http(s), stdout or discard)`);
 }
 
 export async function createSinks(deps: DestinationDeps, required: boolean): Promise<Sink[]> {

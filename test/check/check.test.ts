@@ -303,7 +303,7 @@ describe('check: failures name the cause and the fix', () => {
     const run = await runCli({ DESTINATION: 'ftp://user:collector-pass-9876@siem.contoso.com/logs', DEADLETTER_DIR: path.join(tmp, 'dl') });
     assert.equal(run.code, 1);
     assert.equal(line(run, 'FAIL  Configuration: destinations'),
-      'FAIL  Configuration: destinations: Configuration error in DESTINATION: scheme "ftp" of ftp://***@siem.contoso.com/logs is not supported (use syslog+udp, syslog+tcp, syslog+tls, http, https, splunk+http(s), elastic+http(s) or stdout) -> fix: correct the DESTINATION setting (reference: docs/deployment.md)');
+      'FAIL  Configuration: destinations: Configuration error in DESTINATION: scheme "ftp" of ftp://***@siem.contoso.com/logs is not supported (use syslog+udp, syslog+tcp, syslog+tls, http, https, splunk+http(s), elastic+http(s), stdout or discard) -> fix: correct the DESTINATION setting (reference: docs/deployment.md)');
     assert.equal(line(run, 'SKIP  Destination'), 'SKIP  Destination ftp://***@siem.contoso.com/logs (not checked: its configuration is invalid (see above))');
     assertNoSecrets(run.out);
   });
