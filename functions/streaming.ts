@@ -1,4 +1,4 @@
-import { app, type InvocationContext } from '@azure/functions';
+import { app, type EventHubFunctionOptions, type InvocationContext } from '@azure/functions';
 import { getRuntime, type Runtime } from '../shared/app/runtime';
 import type { Provenance } from '../shared/model/event';
 import { invocationLogger } from '../shared/observability/invocation-logger';
@@ -63,14 +63,23 @@ export function makeStreamingHandler(runtimeProvider: () => Promise<Runtime>): (
 
 export const streamingHandler = makeStreamingHandler(() => getRuntime());
 
-app.eventHub(STREAMING_FUNCTION_NAME, {
+/**
+ * `dataType: 'string'`: without it the host JSON-parses every body of a `many` batch itself, and one
+ * body that is not JSON fails the binding of the whole batch before our code runs (with infinite
+ * retries, the partition would be stuck on it forever; azure-functions-eventhubs-extension#118). As
+ * strings, a bad body reaches readBody, which dead-letters it alone. Strings are also what the
+ * worker threads copy cheapest. The v4 library's types lack the property; the host reads it.
+ */
+const triggerOptions: EventHubFunctionOptions & { dataType: 'string' } = {
+  dataType: 'string',
   connection: 'EventHubConnection',
   eventHubName: '%EVENTHUB_NAME%',
   consumerGroup: '%EVENTHUB_CONSUMER_GROUP%',
   cardinality: 'many',
   retry: { strategy: 'exponentialBackoff', maxRetryCount: -1, minimumInterval: { seconds: 10 }, maximumInterval: { minutes: 15 } },
   handler: streamingHandler,
-});
+};
+app.eventHub(STREAMING_FUNCTION_NAME, triggerOptions);
 
 // Under the Functions host, surface configuration errors when the worker loads, not only at the first event.
 if (process.env.AZURE_FUNCTIONS_ENVIRONMENT || process.env.WEBSITE_SITE_NAME || process.env.FUNCTIONS_WORKER_DIRECTORY) {

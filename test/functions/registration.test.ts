@@ -59,6 +59,7 @@ test('the streaming function: Event Hub trigger, batch cardinality, settings-dri
   assert.equal(t.consumerGroup, '%EVENTHUB_CONSUMER_GROUP%');
   assert.equal(t.connection, 'EventHubConnection');
   assert.equal(t.cardinality, 'many');
+  assert.equal(t.dataType, 'string', 'bodies as strings: a non-JSON body must reach our parser, not fail the host binding of the whole batch');
   const retry = byName.get('defenderStreaming')!.retryOptions!;
   assert.equal(retry.strategy, 'exponentialBackoff');
   assert.equal(retry.maxRetryCount, -1, 'a finite retry count would let the host checkpoint a failed batch away');
