@@ -3,6 +3,7 @@ import { createRuntime } from '../../shared/app/runtime';
 import { ConfigError } from '../../shared/config/env';
 import type { Provenance } from '../../shared/model/event';
 import type { Logger } from '../../shared/observability/log';
+import { addRunResult, emptyRunResult } from '../../shared/pipeline/streaming-run';
 import { readMessagesFromFile } from '../../shared/sources/files';
 import type { CliCommand, CliIo } from '../command';
 
@@ -85,7 +86,7 @@ export const command: CliCommand = {
       }
       throw err;
     }
-    const totals = { messages: 0, records: 0, events: 0, delivered: 0, parseErrors: 0, deadLettered: 0 };
+    const totals = emptyRunResult();
     let doneBytes = 0;
     let reported = 0;
     let lastProgress = 0;
@@ -102,17 +103,12 @@ export const command: CliCommand = {
         let fileBytes = 0;
         for await (const chunk of readMessagesFromFile(file, io.stdin, { chunkMessages: CHUNK_MESSAGES, chunkBytes: CHUNK_BYTES, onBytes: (b) => { fileBytes = b; progress(b); } })) {
           const r = await runtime.processStreaming(chunk);
-          totals.messages += r.messages;
-          totals.records += r.records;
-          totals.events += r.events;
-          totals.delivered += r.delivered;
-          totals.deadLettered += r.deadLettered;
           for (const bad of r.badRecords) {
             if (reported >= MAX_REPORTED) break;
             reported++;
             io.stderr.write(`${io.isTTY ? '\r\x1b[K' : ''}replay: bad record at ${where(bad.provenance)}: ${bad.reason} (dead-lettered)\n`);
           }
-          totals.parseErrors += r.parseErrors;
+          addRunResult(totals, r);
         }
         doneBytes += fileBytes;
       }
