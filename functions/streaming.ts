@@ -57,6 +57,7 @@ export function makeStreamingHandler(runtimeProvider: () => Promise<Runtime>): (
       messages: result.messages, records: result.records, events: result.events, bytes: result.bytes,
       parseErrors: result.parseErrors, delivered: result.delivered, deadLettered: result.deadLettered,
       workers: runtime.streamingWorkers, retryCount: context.retryContext?.retryCount ?? 0,
+      ...result.counts,
     });
   };
 }

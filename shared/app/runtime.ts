@@ -38,6 +38,8 @@ export interface RuntimeOptions {
 export interface DeliverySummary {
   delivered: number;
   deadLettered: number;
+  /** Per destination: `delivered|<destination>` and, where anything failed, `failed|<destination>`. */
+  counts: Record<string, number>;
 }
 
 export interface Runtime {
@@ -103,7 +105,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const outcome = await engine.deliver(items, deliverOptions);
       // An event counts as delivered once every destination took it.
       const perSink = Object.values(outcome.delivered);
-      return { delivered: perSink.length ? Math.min(...perSink) : 0, deadLettered: outcome.deadLettered };
+      const counts: Record<string, number> = {};
+      for (const [destination, n] of Object.entries(outcome.delivered)) counts[`delivered|${destination}`] = n;
+      for (const f of outcome.failures) counts[`failed|${f.destination}`] = f.count;
+      return { delivered: perSink.length ? Math.min(...perSink) : 0, deadLettered: outcome.deadLettered, counts };
     },
     async deadLetter(entries) {
       if (entries.length) await engine.deadLetter(entries);

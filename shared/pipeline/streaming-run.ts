@@ -15,7 +15,7 @@ import { processStreamingMessages, type StreamingMessage } from './streaming';
 /** What runStreamingBatch needs from the runtime: the normalize options and the two ways out. */
 export interface StreamingRunDeps {
   streaming: StreamingNormalizeOptions;
-  deliver(items: readonly OutboundEvent[], options?: { quietSuccess?: boolean }): Promise<{ delivered: number; deadLettered: number }>;
+  deliver(items: readonly OutboundEvent[], options?: { quietSuccess?: boolean }): Promise<{ delivered: number; deadLettered: number; counts?: Record<string, number> }>;
   deadLetter(entries: readonly DeadLetterEntry[]): Promise<void>;
 }
 
@@ -38,13 +38,19 @@ export interface StreamingRunResult {
   deadLettered: number;
   /** The first MAX_BAD_RECORDS parse failures, for per-record reports; parseErrors counts all. */
   badRecords: BadRecord[];
+  /** Per destination, for the batch's log line: `delivered|<destination>`, `failed|<destination>`. */
+  counts: Record<string, number>;
+}
+
+function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>> | undefined): void {
+  if (from) for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
 }
 
 /** Bad records reported one by one per batch; beyond that only counted (all are dead-lettered). */
 export const MAX_BAD_RECORDS = 1000;
 
 export function emptyRunResult(): StreamingRunResult {
-  return { messages: 0, records: 0, events: 0, bytes: 0, parseErrors: 0, delivered: 0, deadLettered: 0, badRecords: [] };
+  return { messages: 0, records: 0, events: 0, bytes: 0, parseErrors: 0, delivered: 0, deadLettered: 0, badRecords: [], counts: {} };
 }
 
 /**
@@ -94,6 +100,7 @@ export async function runStreamingBatch(deps: StreamingRunDeps, messages: readon
       const d = await deps.deliver(batch.events, { quietSuccess: true });
       total.delivered += d.delivered;
       total.deadLettered += d.deadLettered;
+      addCounts(total.counts, d.counts);
     })().catch((error: unknown) => { failure ??= { error }; });
     inFlight.push(done);
     if (inFlight.length >= GROUPS_IN_FLIGHT) await inFlight.shift();
@@ -112,6 +119,7 @@ export function addRunResult(total: StreamingRunResult, part: StreamingRunResult
   total.parseErrors += part.parseErrors;
   total.delivered += part.delivered;
   total.deadLettered += part.deadLettered;
+  addCounts(total.counts, part.counts);
   for (const b of part.badRecords) {
     if (total.badRecords.length >= MAX_BAD_RECORDS) break;
     total.badRecords.push(b);

@@ -18,9 +18,24 @@ const post = (m: FromWorker) => port.postMessage(m);
 const line = (level: 'info' | 'warn' | 'error') => (message: string, properties?: LogProperties) => post({ type: 'log', level, message, properties });
 const logger: Logger = { info: line('info'), warn: line('warn'), error: line('error') };
 
-// inProcess: a worker never starts workers of its own.
-const runtime: Promise<Runtime> = createRuntime({ env: data.env, mode: data.mode, logger, streamingWorkers: 0 });
-runtime.catch(() => undefined); // reported per slice below
+let runtime: Promise<Runtime> | undefined;
+
+/**
+ * The worker's runtime (streamingWorkers 0: a worker never starts workers of its own). A failed
+ * start (Key Vault unreachable for the collector token, say) is not kept: the slice fails, the batch
+ * is retried, and the next slice tries again, as getRuntime does on the main thread.
+ */
+function workerRuntime(): Promise<Runtime> {
+  if (!runtime) {
+    const started = createRuntime({ env: data.env, mode: data.mode, logger, streamingWorkers: 0 });
+    runtime = started;
+    started.catch(() => { if (runtime === started) runtime = undefined; });
+  }
+  return runtime;
+}
+
+// Start at once, so the first slice does not wait for the sinks and secrets (a failure is reported by that slice).
+workerRuntime().catch(() => undefined);
 
 let reported: Record<string, number> = {};
 
@@ -38,7 +53,7 @@ function counterDelta(rt: Runtime): Record<string, number> {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'close') {
-    void runtime.then((rt) => rt.close(), () => undefined).finally(() => {
+    void (runtime ?? Promise.resolve(undefined)).then((rt) => rt?.close(), () => undefined).finally(() => {
       post({ type: 'closed' });
       port.close();
     });
@@ -46,7 +61,7 @@ port.on('message', (m: ToWorker) => {
   }
   void (async () => {
     try {
-      const rt = await runtime;
+      const rt = await workerRuntime();
       const result = await runStreamingBatch(rt, m.messages);
       post({ type: 'result', id: m.id, result, counters: counterDelta(rt) });
     } catch (err) {

@@ -148,7 +148,9 @@ describe('worker threads against a real HTTP collector', () => {
     assert.ok(lines.has('cmd.exe /c echo 29-19') && lines.has('cmd.exe /c echo 0-0'));
     assert.equal(rt.counters.get('delivered', rt.sinks[0].name), 600, 'the workers\' counters reach the runtime');
     assert.ok(logs.some((l) => l.includes('bad record dead-lettered') && /sequenceNumber[^0-9]*503/.test(l) && /recordIndex[^0-9]*20/.test(l)), logs.join('\n'));
-    assert.ok(logs.some((l) => l.includes('streaming batch done') && l.includes('"workers":2')));
+    const summary = logs.find((l) => l.includes('streaming batch done'));
+    assert.ok(summary?.includes('"workers":2'), summary);
+    assert.ok(summary?.includes(`"delivered|${rt.sinks[0].name}":600`), `per-destination count summed over both workers: ${summary}`);
     await rt.close();
 
     const files = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
