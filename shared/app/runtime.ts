@@ -38,7 +38,7 @@ export interface RuntimeOptions {
 export interface DeliverySummary {
   delivered: number;
   deadLettered: number;
-  /** Per destination: `delivered|<destination>` and, where anything failed, `failed|<destination>`. */
+  /** Per destination: `delivered|<destination>`, and where any, `failed|<destination>` and `retried|<destination>`. */
   counts: Record<string, number>;
 }
 
@@ -108,6 +108,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const counts: Record<string, number> = {};
       for (const [destination, n] of Object.entries(outcome.delivered)) counts[`delivered|${destination}`] = n;
       for (const f of outcome.failures) counts[`failed|${f.destination}`] = f.count;
+      for (const [destination, n] of Object.entries(outcome.retried ?? {})) counts[`retried|${destination}`] = n;
       return { delivered: perSink.length ? Math.min(...perSink) : 0, deadLettered: outcome.deadLettered, counts };
     },
     async deadLetter(entries) {

@@ -36,6 +36,8 @@ export interface DeliveryOutcome {
   deadLettered: number;
   /** Destinations that failed anything, with counts and reasons. */
   failures: DestinationFailures[];
+  /** Retries each destination made during this call (requests or reconnects); absent when none. */
+  retried?: Record<string, number>;
 }
 
 export { DeadLetterWriteError };
@@ -77,8 +79,12 @@ export class DeliveryEngine {
     const entries: DeadLetterEntry[] = [];
     const failedAt = this.now().toISOString();
     const props: Record<string, string | number> = { in: items.length };
-    for (const { sink, delivered, failed } of results) {
+    for (const { sink, delivered, failed, retried } of results) {
       outcome.delivered[sink.name] = delivered;
+      if (retried > 0) {
+        (outcome.retried ??= {})[sink.name] = retried;
+        props[`retried|${sink.name}`] = retried;
+      }
       this.counters?.add('in', items.length, sink.name);
       this.counters?.add('delivered', delivered, sink.name);
       props[`delivered|${sink.name}`] = delivered;
@@ -144,13 +150,13 @@ export class DeliveryEngine {
    * reports fewer items than it was given has all unaccounted items treated as failed: a duplicate on
    * redrive is acceptable, a silent loss is not.
    */
-  private async sendTo(sink: Sink, items: readonly OutboundEvent[]): Promise<{ sink: Sink; delivered: number; failed: DeliveryFailure[] }> {
+  private async sendTo(sink: Sink, items: readonly OutboundEvent[]): Promise<{ sink: Sink; delivered: number; failed: DeliveryFailure[]; retried: number }> {
     let report;
     try {
       report = await sink.send(items);
     } catch (err) {
       this.logger.error('destination threw instead of reporting failures', { destination: sink.name, error: errorText(err) });
-      return { sink, delivered: 0, failed: items.map((item) => ({ item, reason: `sink error: ${errorText(err)}`, attempts: 1, destination: sink.name })) };
+      return { sink, delivered: 0, failed: items.map((item) => ({ item, reason: `sink error: ${errorText(err)}`, attempts: 1, destination: sink.name })), retried: 0 };
     }
     // Always the sink's own name: it is what redrive matches on.
     const failed = report.failed.map((f) => (f.destination === sink.name ? f : { ...f, destination: sink.name }));
@@ -164,6 +170,6 @@ export class DeliveryEngine {
       }
       delivered = Math.max(0, items.length - failed.length);
     }
-    return { sink, delivered, failed };
+    return { sink, delivered, failed, retried: report.retried ?? 0 };
   }
 }

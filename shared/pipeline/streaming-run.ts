@@ -38,7 +38,7 @@ export interface StreamingRunResult {
   deadLettered: number;
   /** The first MAX_BAD_RECORDS parse failures, for per-record reports; parseErrors counts all. */
   badRecords: BadRecord[];
-  /** Per destination, for the batch's log line: `delivered|<destination>`, `failed|<destination>`. */
+  /** Per destination, for the batch's log line: `delivered|`, `failed|`, `retried|<destination>`. */
   counts: Record<string, number>;
 }
 

@@ -170,6 +170,8 @@ export function buildBody(protocol: Pick<HttpProtocol, 'prefix' | 'separator' | 
 /** The state one send() call shares between its workers and their batches. */
 interface SendCall {
   clock: RetryClock;
+  /** Requests sent again after a wait, in this send() call. */
+  retried: number;
   tooLarge?: TooLargeNotes;
 }
 
@@ -179,7 +181,7 @@ export class HttpDeliveryEngine {
   async send(items: readonly OutboundEvent[]): Promise<DeliveryReport> {
     const failed: DeliveryFailure[] = [];
     let delivered = 0;
-    const call: SendCall = { clock: new RetryClock() };
+    const call: SendCall = { clock: new RetryClock(), retried: 0 };
     const cutter = new BatchCutter(items, (item) => this.o.protocol.frame(item), {
       maxEvents: this.o.batchMaxEvents,
       maxBytes: this.o.batchMaxBytes,
@@ -196,7 +198,7 @@ export class HttpDeliveryEngine {
     await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency) }, worker));
 
     if (call.tooLarge) this.warnTooLarge(call.tooLarge);
-    return { delivered, failed };
+    return call.retried > 0 ? { delivered, failed, retried: call.retried } : { delivered, failed };
   }
 
   private warnTooLarge(t: TooLargeNotes): void {
@@ -318,6 +320,7 @@ export class HttpDeliveryEngine {
         maxDelayMs: this.o.retry?.maxDelayMs,
         random: this.o.retry?.random,
         onRetry: ({ attempt, delayMs, reason }) => {
+          call.retried++;
           this.o.counters?.add('retried', 1, name);
           this.o.logger.warn('HTTP delivery will be retried', { destination: name, attempt, delayMs, events: pending.length, reason });
         },

@@ -76,6 +76,7 @@ export class SyslogSink implements Sink {
   private recent: Chunk[] = [];
   private recentBytes = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private retriedInSend = 0;
   private closed = false;
 
   constructor(private readonly options: SyslogSinkOptions) {
@@ -116,8 +117,11 @@ export class SyslogSink implements Sink {
 
   private async sendNow(batch: readonly OutboundEvent[]): Promise<DeliveryReport> {
     if (batch.length === 0) return { delivered: 0, failed: [] };
+    // Sends run one at a time (the queue above), so one counter per sink is this send's own.
+    this.retriedInSend = 0;
     try {
-      return this.endpoint.transport === 'udp' ? await this.sendUdp(batch) : await this.sendStream(batch);
+      const report = this.endpoint.transport === 'udp' ? await this.sendUdp(batch) : await this.sendStream(batch);
+      return this.retriedInSend > 0 ? { ...report, retried: this.retriedInSend } : report;
     } catch (err) {
       // Only a bug gets here; the contract is still to report, not reject.
       return { delivered: 0, failed: batch.map((item) => ({ item, reason: `syslog sink error: ${describe(err)}`, attempts: 0, destination: this.name })) };
@@ -160,6 +164,7 @@ export class SyslogSink implements Sink {
       baseDelayMs: this.options.retryBaseDelayMs,
       maxDelayMs: this.options.retryMaxDelayMs,
       onRetry: (info: { attempt: number; delayMs: number; reason: string }) => {
+        this.retriedInSend++;
         this.logger.warn(`syslog ${what} failed, retrying`, { destination: this.name, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason });
       },
     };

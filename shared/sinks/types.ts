@@ -23,6 +23,8 @@ export interface DeliveryFailure {
 export interface DeliveryReport {
   delivered: number;
   failed: DeliveryFailure[];
+  /** Attempts this send() made again after a failure (requests, reconnects), for the per-call counts. */
+  retried?: number;
 }
 
 /**

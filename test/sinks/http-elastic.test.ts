@@ -107,7 +107,7 @@ describe('ElasticBulkSink', () => {
     reset();
     es.fail({ kind: 'status', status: 500 });
     const sink = new ElasticBulkSink(options(url(), new MemoryLogger()));
-    assert.deepEqual(await sink.send(outbounds(2)), { delivered: 2, failed: [] });
+    assert.deepEqual(await sink.send(outbounds(2)), { delivered: 2, failed: [], retried: 1 });
     es.fail({ kind: 'status', status: 413, body: '{"error":"too large"}' });
     const [item] = outbounds(1, 10);
     const big = await sink.send([item]);
@@ -121,7 +121,7 @@ describe('ElasticBulkSink', () => {
     reset();
     es.fail({ kind: 'status', status: 200, body: 'not json' });
     const sink = new ElasticBulkSink(options(url(), new MemoryLogger()));
-    assert.deepEqual(await sink.send(outbounds(2)), { delivered: 2, failed: [] });
+    assert.deepEqual(await sink.send(outbounds(2)), { delivered: 2, failed: [], retried: 1 });
     await sink.close();
     assert.equal(es.requests.length, 2);
   });

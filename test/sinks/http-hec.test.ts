@@ -73,7 +73,7 @@ describe('SplunkHecSink', () => {
     const sink = new SplunkHecSink(options(hec.url('', 'splunk+'), logger));
     const report = await sink.send([outbound(0), outbound(1)]);
     await sink.close();
-    assert.deepEqual(report, { delivered: 2, failed: [] });
+    assert.deepEqual(report, { delivered: 2, failed: [], retried: 2 });
     assert.deepEqual(hec.requests.map((r) => r.status), [503, 503, 200]);
     assert.equal(hec.accepted.length, 2);
     assert.equal(logger.entries.filter((e) => e.level === 'warn')[0].properties?.reason, 'HTTP 503 HEC code 9: Server is busy');

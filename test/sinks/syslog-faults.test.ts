@@ -75,6 +75,8 @@ describe('syslog sink faults (no receiver needed)', () => {
       }
       assert.ok(took < 2000 + 1500, `stays inside the budget (took ${took} ms)`);
       assert.ok(logger.entries.some((e) => e.level === 'warn' && /retrying/.test(e.message)), 'retries are logged');
+      const logged = logger.entries.filter((e) => e.level === 'warn' && /retrying/.test(e.message)).length;
+      assert.equal(report.retried, logged, 'the report counts the retries this send made');
     });
   }
 

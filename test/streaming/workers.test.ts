@@ -160,6 +160,19 @@ describe('worker threads against a real HTTP collector', () => {
     assert.deepEqual(entries[0].payload, { category: 'AdvancedHunting-DeviceEvents' });
   });
 
+  test('retries of this batch are counted per destination in its result (503, then accepted)', async () => {
+    const dest = collector.url('/ingest').toString();
+    const rt = await createRuntime({ env: { DESTINATION: dest, STREAMING_WORKERS: '0', DEADLETTER_DIR: dir }, mode: 'cli', logger: silentLogger });
+    collector.fail({ kind: 'status', status: 503 });
+    const r = await rt.processStreaming([messages(1, 4)[0]]);
+    assert.equal(r.delivered, 4);
+    assert.equal(r.counts[`delivered|${rt.sinks[0].name}`], 4);
+    assert.equal(r.counts[`retried|${rt.sinks[0].name}`], 1);
+    const again = await rt.processStreaming([messages(1, 4)[0]]);
+    assert.equal(again.counts[`retried|${rt.sinks[0].name}`], undefined, 'a clean batch reports no retries');
+    await rt.close();
+  });
+
   test('a dead-letter store that fails in a worker fails the batch (the trigger keeps it)', async () => {
     const notADir = path.join(dir, 'file');
     writeFileSync(notADir, 'x');
