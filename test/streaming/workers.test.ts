@@ -160,6 +160,19 @@ describe('worker threads against a real HTTP collector', () => {
     assert.deepEqual(entries[0].payload, { category: 'AdvancedHunting-DeviceEvents' });
   });
 
+  test('concurrent batches (several partitions on one instance) share the workers: each event once, each result its own', async () => {
+    const dest = collector.url('/ingest').toString();
+    const rt = await createRuntime({ env: { DESTINATION: dest, STREAMING_WORKERS: '2', DEADLETTER_DIR: dir }, mode: 'cli', logger: silentLogger });
+    collector.accepted.length = 0;
+    const batches = [0, 1, 2].map((p) => messages(12, 10).map((m) => ({ ...m, body: (m.body as string).replace(/echo /g, `echo p${p}-`) })));
+    const results = await Promise.all(batches.map((b) => rt.processStreaming(b)));
+    assert.deepEqual(results.map((r) => [r.records, r.delivered, r.parseErrors]), [[121, 120, 1], [121, 120, 1], [121, 120, 1]]);
+    const lines = (collector.accepted as Array<{ process: { command_line: string } }>).map((e) => e.process.command_line);
+    assert.equal(lines.length, 360);
+    assert.equal(new Set(lines).size, 360);
+    await rt.close();
+  });
+
   test('retries of this batch are counted per destination in its result (503, then accepted)', async () => {
     const dest = collector.url('/ingest').toString();
     const rt = await createRuntime({ env: { DESTINATION: dest, STREAMING_WORKERS: '0', DEADLETTER_DIR: dir }, mode: 'cli', logger: silentLogger });
