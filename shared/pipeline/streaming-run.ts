@@ -2,7 +2,7 @@ import type { DeadLetterEntry } from '../deadletter/types';
 import type { Provenance } from '../model/event';
 import type { StreamingNormalizeOptions } from '../normalize/streaming';
 import type { OutboundEvent } from '../sinks/types';
-import { processStreamingMessages, type StreamingMessage } from './streaming';
+import { bodySize, processStreamingMessages, type StreamingMessage } from './streaming';
 
 /**
  * One streaming batch end to end: message bodies -> records -> events -> delivered or dead-lettered.
@@ -68,7 +68,7 @@ function* groups(messages: readonly StreamingMessage[], groupBytes: number): Gen
   let bytes = 0;
   for (const m of messages) {
     group.push(m);
-    bytes += typeof m.body === 'string' ? m.body.length : m.body instanceof Uint8Array ? m.body.byteLength : 1024;
+    bytes += bodySize(m);
     if (bytes >= groupBytes) {
       yield group;
       group = [];

@@ -15,6 +15,11 @@ export interface StreamingMessage {
   provenance: Provenance;
 }
 
+/** A message's size for grouping and splitting batches: text or byte length; a parsed body counts as 1 KB. */
+export function bodySize(m: StreamingMessage): number {
+  return typeof m.body === 'string' ? m.body.length : m.body instanceof Uint8Array ? m.body.byteLength : 1024;
+}
+
 export interface StreamingBatch {
   events: OutboundEvent[];
   failures: DeadLetterEntry[];

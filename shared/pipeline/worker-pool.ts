@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger, LogProperties } from '../observability/log';
-import type { StreamingMessage } from './streaming';
+import { bodySize, type StreamingMessage } from './streaming';
 import { addRunResult, emptyRunResult, type StreamingRunResult } from './streaming-run';
 
 /**
@@ -128,11 +128,6 @@ class PoolWorker {
   }
 }
 
-/** Body size of a message for splitting (parsed bodies count as 1 KB). */
-function bodySize(m: StreamingMessage): number {
-  return typeof m.body === 'string' ? m.body.length : m.body instanceof Uint8Array ? m.body.byteLength : 1024;
-}
-
 /** Bodies handed to a worker in one message; see runSlice. */
 export const PIECE_BYTES = 1024 * 1024;
 
@@ -154,14 +149,13 @@ function* pieces(messages: readonly StreamingMessage[], maxBytes: number): Gener
 /** Splits messages into at most `parts` contiguous slices of about equal body size. */
 export function splitMessages(messages: readonly StreamingMessage[], parts: number): StreamingMessage[][] {
   if (parts <= 1 || messages.length <= 1) return [messages.slice()];
-  const size = bodySize;
-  const total = messages.reduce((n, m) => n + size(m), 0);
+  const total = messages.reduce((n, m) => n + bodySize(m), 0);
   const target = total / Math.min(parts, messages.length);
   const slices: StreamingMessage[][] = [];
   let current: StreamingMessage[] = [];
   let bytes = 0;
   for (const m of messages) {
-    const s = size(m);
+    const s = bodySize(m);
     // Cut before a message when more than half of it would fall past the current slice's share.
     if (current.length && slices.length < parts - 1 && bytes + s / 2 > target * (slices.length + 1)) {
       slices.push(current);
