@@ -15,8 +15,9 @@ per line; "-" (or no FILE) reads standard input. A body may be {"records":[...]}
 an array of records.
 
 Delivery follows the settings (environment): DESTINATION unset or "stdout" writes one normalized
-event per line (JSON) to standard output. A summary goes to standard error; on a terminal, long
-replays show progress.
+event per line (JSON) to standard output; "discard" encodes every event and drops it (a dry
+run). A summary goes to standard error; on a terminal, long replays show progress. Network
+destinations use STREAMING_WORKERS worker threads (default: one per core).
 
 Exit status: 0 only when every record was delivered; 1 when any record failed to parse or was
 dead-lettered; 2 on a usage or configuration error.
