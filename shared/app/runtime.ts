@@ -86,6 +86,7 @@ export function reprocessStreamingEntry(entry: DeadLetterEntry, options: Streami
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { env, mode, logger } = options;
   const streaming: StreamingNormalizeOptions = { includeOriginal: readBoolean(env, 'INCLUDE_ORIGINAL', false) };
+  const requestedWorkers = options.streamingWorkers ?? parseStreamingWorkers(env);
   const vault = parseKeyVaultSettings(env);
   const secrets = vault.vaultUrl
     ? new KeyVaultSecretResolver({ vaultUrl: vault.vaultUrl, credential: createAppCredential(parseAppCredentialSettings(env)), logger })
@@ -94,7 +95,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const counters = new Counters();
   const sinks = await createSinks({ env, logger, stdout: options.stdout ?? process.stdout, secrets, mode, counters }, mode === 'function');
   const engine = new DeliveryEngine({ sinks, deadLetters, logger, counters });
-  const workers = streamingWorkerCount(options, sinks, logger);
+  const workers = streamingWorkerCount(requestedWorkers, options, sinks, logger);
   const pool = workers > 0
     ? new StreamingWorkerPool({ size: workers, runtime: { env: plainSettings(env), mode }, logger, onCounters: (d) => counters.merge(d) })
     : undefined;
@@ -127,21 +128,21 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   return runtime;
 }
 
-/**
- * STREAMING_WORKERS: `auto` (default: one worker thread per core when there are two or more), 0 (the
- * calling thread), or 1-64. Workers run whole pipelines with sinks of their own, so the streaming
- * path stays in-process where a sink cannot be duplicated into a thread: the `stdout` destination
- * (one ordered output stream) and a dead-letter store handed in by the caller.
- */
-function streamingWorkerCount(options: RuntimeOptions, sinks: readonly Sink[], logger: Logger): number {
-  const env = options.env;
+/** STREAMING_WORKERS: `auto` (the default), or a count 0-64. Read before anything is opened. */
+function parseStreamingWorkers(env: SettingsSource): number | 'auto' {
   const raw = readString(env, 'STREAMING_WORKERS');
-  let requested: number | 'auto' = 'auto';
-  if (raw !== undefined && raw.toLowerCase() !== 'auto') {
-    if (!/^\d{1,2}$/.test(raw) || Number(raw) > 64) throw new ConfigError('STREAMING_WORKERS', `must be auto or a whole number 0-64, got "${raw}"`);
-    requested = Number(raw);
-  }
-  if (options.streamingWorkers !== undefined) requested = options.streamingWorkers;
+  if (raw === undefined || raw.toLowerCase() === 'auto') return 'auto';
+  if (!/^\d{1,2}$/.test(raw) || Number(raw) > 64) throw new ConfigError('STREAMING_WORKERS', `must be auto or a whole number 0-64, got "${raw}"`);
+  return Number(raw);
+}
+
+/**
+ * The worker threads the streaming path uses: `auto` is one per core when there are two or more, 0
+ * the calling thread. Workers run whole pipelines with sinks of their own, so streaming stays
+ * in-process where a sink cannot be duplicated into a thread: the `stdout` destination (one ordered
+ * output stream) and a dead-letter store handed in by the caller.
+ */
+function streamingWorkerCount(requested: number | 'auto', options: RuntimeOptions, sinks: readonly Sink[], logger: Logger): number {
   if (requested === 0) return 0;
   const blocker = sinks.some((s) => s.name === 'stdout') ? 'the stdout destination' : options.deadLetters ? 'a dead-letter store given by the caller' : undefined;
   if (blocker) {
