@@ -47,18 +47,21 @@ export function validateRecord(value: unknown): DefenderRecord | string {
   return { category, table, properties: properties as Props, envelope };
 }
 
+const JSON_COLUMN_SET: ReadonlySet<string> = new Set(JSON_COLUMNS);
+
 /**
- * The JSON-encoded columns, decoded. Known tables decode the documented columns; unknown tables decode
- * any string that looks like a JSON object or array. Keys are set with defineProperty so a column named
- * `__proto__` stays a plain data property.
+ * The JSON-encoded columns, decoded, in the record's own column order. Known tables decode the
+ * documented columns; unknown tables decode any string that looks like a JSON object or array. The
+ * record's keys are walked (one set lookup each) rather than the 33 documented names looked up on
+ * every record: most are absent, and a miss on objects of many shapes is the slower lookup. Keys are
+ * set with defineProperty so a column named `__proto__` stays a plain data property.
  */
 function decodedColumns(p: Props, known: boolean): Props | undefined {
   let decoded: Props | undefined;
-  const cols = known ? JSON_COLUMNS : Object.keys(p);
-  for (const col of cols) {
+  for (const col of Object.keys(p)) {
+    if (known && !JSON_COLUMN_SET.has(col)) continue;
     const v = p[col];
     if (v === undefined || v === null || (!known && (typeof v !== 'string' || v.length < 2 || (v.charCodeAt(0) !== 123 && v.charCodeAt(0) !== 91)))) continue;
-    if (!Object.prototype.hasOwnProperty.call(p, col)) continue;
     const d = decodeJson(v);
     if (d === undefined || (typeof v === 'string' && d === v)) continue;
     decoded ??= {};
