@@ -2,7 +2,7 @@ import type { DeadLetterEntry } from '../deadletter/types';
 import type { Provenance } from '../model/event';
 import type { StreamingNormalizeOptions } from '../normalize/streaming';
 import type { OutboundEvent } from '../sinks/types';
-import { bodySize, processStreamingMessages, type StreamingMessage } from './streaming';
+import { messagesInChunks, processStreamingMessages, type StreamingMessage } from './streaming';
 
 /**
  * One streaming batch end to end: message bodies -> records -> events -> delivered or dead-lettered.
@@ -42,6 +42,7 @@ export interface StreamingRunResult {
   counts: Record<string, number>;
 }
 
+/** `from` may be missing in a result that crossed from a worker thread. */
 function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>> | undefined): void {
   if (from) for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
 }
@@ -54,8 +55,9 @@ export function emptyRunResult(): StreamingRunResult {
 }
 
 /**
- * Messages are normalized and delivered in groups of about GROUP_BYTES of body text, at most
- * GROUPS_IN_FLIGHT at a time (the next group is normalized while the previous one is on the wire).
+ * Messages are normalized and delivered in groups of at most GROUP_BYTES of body text (a larger
+ * message goes alone), GROUPS_IN_FLIGHT at a time (the next group is normalized while the previous
+ * one is on the wire).
  * Why: the events of a group are short-lived, so the young-generation GC frees them cheaply instead of
  * copying and promoting a whole trigger batch (a 64-message batch of 1 MB bodies is ~500 MB of
  * events); and memory per batch is bounded whatever the batch size.
@@ -63,44 +65,27 @@ export function emptyRunResult(): StreamingRunResult {
 export const GROUP_BYTES = 64 * 1024;
 const GROUPS_IN_FLIGHT = 4;
 
-function* groups(messages: readonly StreamingMessage[], groupBytes: number): Generator<StreamingMessage[]> {
-  let group: StreamingMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    group.push(m);
-    bytes += bodySize(m);
-    if (bytes >= groupBytes) {
-      yield group;
-      group = [];
-      bytes = 0;
-    }
-  }
-  if (group.length) yield group;
-}
-
 export async function runStreamingBatch(deps: StreamingRunDeps, messages: readonly StreamingMessage[], groupBytes = GROUP_BYTES): Promise<StreamingRunResult> {
   const total = emptyRunResult();
   const inFlight: Array<Promise<void>> = [];
   let failure: { error: unknown } | undefined;
-  for (const group of groups(messages, groupBytes)) {
+  for (const group of messagesInChunks(messages, groupBytes)) {
     if (failure) break; // the batch is retried whole: no point delivering more of it
     const batch = processStreamingMessages(group, deps.streaming);
-    total.messages += batch.messages;
-    total.records += batch.records;
-    total.events += batch.events.length;
-    total.bytes += batch.bytes;
-    total.parseErrors += batch.failures.length;
-    for (const f of batch.failures) {
-      if (total.badRecords.length >= MAX_BAD_RECORDS) break;
-      total.badRecords.push({ reason: f.reason, provenance: f.provenance });
-    }
+    addRunResult(total, {
+      ...emptyRunResult(),
+      messages: batch.messages,
+      records: batch.records,
+      events: batch.events.length,
+      bytes: batch.bytes,
+      parseErrors: batch.failures.length,
+      badRecords: batch.failures.slice(0, MAX_BAD_RECORDS).map((f) => ({ reason: f.reason, provenance: f.provenance })),
+    });
     const done = (async () => {
       await deps.deadLetter(batch.failures);
       if (batch.events.length === 0) return;
       const d = await deps.deliver(batch.events, { quietSuccess: true });
-      total.delivered += d.delivered;
-      total.deadLettered += d.deadLettered;
-      addCounts(total.counts, d.counts);
+      addRunResult(total, { ...emptyRunResult(), delivered: d.delivered, deadLettered: d.deadLettered, counts: d.counts ?? {} });
     })().catch((error: unknown) => { failure ??= { error }; });
     inFlight.push(done);
     if (inFlight.length >= GROUPS_IN_FLIGHT) await inFlight.shift();

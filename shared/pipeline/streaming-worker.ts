@@ -53,10 +53,8 @@ function counterDelta(rt: Runtime): Record<string, number> {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'close') {
-    void (runtime ?? Promise.resolve(undefined)).then((rt) => rt?.close(), () => undefined).finally(() => {
-      post({ type: 'closed' });
-      port.close();
-    });
+    // Closing the port ends the thread; the pool waits for its exit.
+    void (runtime ?? Promise.resolve(undefined)).then((rt) => rt?.close(), () => undefined).finally(() => port.close());
     return;
   }
   void (async () => {

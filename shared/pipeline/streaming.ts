@@ -20,6 +20,23 @@ export function bodySize(m: StreamingMessage): number {
   return typeof m.body === 'string' ? m.body.length : m.body instanceof Uint8Array ? m.body.byteLength : 1024;
 }
 
+/** Consecutive runs of messages of at most `maxBytes` of bodies each (a larger message goes alone). */
+export function* messagesInChunks(messages: readonly StreamingMessage[], maxBytes: number): Generator<StreamingMessage[]> {
+  let chunk: StreamingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = bodySize(m);
+    if (chunk.length && bytes + size > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += size;
+  }
+  if (chunk.length) yield chunk;
+}
+
 export interface StreamingBatch {
   events: OutboundEvent[];
   failures: DeadLetterEntry[];

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger, LogProperties } from '../observability/log';
-import { bodySize, type StreamingMessage } from './streaming';
+import { bodySize, messagesInChunks, type StreamingMessage } from './streaming';
 import { addRunResult, emptyRunResult, type StreamingRunResult } from './streaming-run';
 
 /**
@@ -29,8 +29,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'result'; id: number; result: StreamingRunResult; counters: Record<string, number> }
   | { type: 'error'; id: number; name: string; message: string }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; properties?: LogProperties }
-  | { type: 'closed' };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; properties?: LogProperties };
 
 export interface StreamingWorkerPoolOptions {
   size: number;
@@ -72,10 +71,6 @@ class PoolWorker {
     this.worker.on('exit', (code) => this.fail(`streaming worker exited (code ${code}) with ${this.pending.size} slice(s) in flight`));
   }
 
-  get alive(): boolean {
-    return !this.exited;
-  }
-
   run(id: number, messages: readonly StreamingMessage[]): Promise<StreamingRunResult> {
     return new Promise((resolve, reject) => {
       if (this.exited) return reject(new StreamingWorkerError('streaming worker is not running'));
@@ -115,8 +110,6 @@ class PoolWorker {
       case 'log':
         this.opts.logger[m.level](m.message, m.properties);
         return;
-      case 'closed':
-        return;
     }
   }
 
@@ -130,21 +123,6 @@ class PoolWorker {
 
 /** Bodies handed to a worker in one message; see runSlice. */
 export const PIECE_BYTES = 1024 * 1024;
-
-function* pieces(messages: readonly StreamingMessage[], maxBytes: number): Generator<StreamingMessage[]> {
-  let piece: StreamingMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    if (piece.length && bytes + bodySize(m) > maxBytes) {
-      yield piece;
-      piece = [];
-      bytes = 0;
-    }
-    piece.push(m);
-    bytes += bodySize(m);
-  }
-  if (piece.length) yield piece;
-}
 
 /** Splits messages into at most `parts` contiguous slices of about equal body size. */
 export function splitMessages(messages: readonly StreamingMessage[], parts: number): StreamingMessage[][] {
@@ -179,10 +157,6 @@ export class StreamingWorkerPool {
     this.script = opts.script ?? path.join(__dirname, 'streaming-worker.js');
   }
 
-  get size(): number {
-    return this.opts.size;
-  }
-
   /** Runs one batch across the workers; see the module comment for what a rejection means. */
   async run(messages: readonly StreamingMessage[]): Promise<StreamingRunResult> {
     if (this.closed) throw new StreamingWorkerError('the streaming worker pool is closed');
@@ -201,7 +175,7 @@ export class StreamingWorkerPool {
    */
   private async runSlice(worker: PoolWorker, slice: readonly StreamingMessage[]): Promise<StreamingRunResult> {
     const total = emptyRunResult();
-    for (const piece of pieces(slice, PIECE_BYTES)) addRunResult(total, await worker.run(this.nextId++, piece));
+    for (const piece of messagesInChunks(slice, PIECE_BYTES)) addRunResult(total, await worker.run(this.nextId++, piece));
     return total;
   }
 
