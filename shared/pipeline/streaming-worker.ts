@@ -4,10 +4,12 @@ import type { Logger, LogProperties } from '../observability/log';
 import { runStreamingBatch } from './streaming-run';
 import type { FromWorker, ToWorker, WorkerRuntimeData } from './worker-pool';
 
+type ToWorkerRun = Extract<ToWorker, { type: 'run' }>;
+
 /**
  * A streaming worker thread (see worker-pool.ts): builds its own runtime from the settings it was
- * given (its own sinks, connections and dead-letter store) and runs each slice it receives through
- * runStreamingBatch. Log lines go to the main thread's logger.
+ * given (its own sinks, connections and dead-letter store) and runs each piece it receives through
+ * runStreamingBatch, one at a time, in the order received (the pool sends the next pieces ahead). Log lines go to the main thread's logger.
  */
 
 const port = parentPort;
@@ -22,8 +24,8 @@ let runtime: Promise<Runtime> | undefined;
 
 /**
  * The worker's runtime (streamingWorkers 0: a worker never starts workers of its own). A failed
- * start (Key Vault unreachable for the collector token, say) is not kept: the slice fails, the batch
- * is retried, and the next slice tries again, as getRuntime does on the main thread.
+ * start (Key Vault unreachable for the collector token, say) is not kept: the piece fails, the batch
+ * is retried, and the next piece tries again, as getRuntime does on the main thread.
  */
 function workerRuntime(): Promise<Runtime> {
   if (!runtime) {
@@ -34,7 +36,7 @@ function workerRuntime(): Promise<Runtime> {
   return runtime;
 }
 
-// Start at once, so the first slice does not wait for the sinks and secrets (a failure is reported by that slice).
+// Start at once, so the first piece does not wait for the sinks and secrets (a failure is reported by that piece).
 workerRuntime().catch(() => undefined);
 
 let reported: Record<string, number> = {};
@@ -51,20 +53,27 @@ function counterDelta(rt: Runtime): Record<string, number> {
   return delta;
 }
 
+/** The pieces received and not yet done, run one after the other. */
+let queue: Promise<void> = Promise.resolve();
+
+async function runPiece(id: number, messages: ToWorkerRun['messages']): Promise<void> {
+  try {
+    const rt = await workerRuntime();
+    const result = await runStreamingBatch(rt, messages);
+    post({ type: 'result', id, result, counters: counterDelta(rt) });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({ type: 'error', id, name: e.name, message: e.message });
+  }
+}
+
 port.on('message', (m: ToWorker) => {
   if (m.type === 'close') {
-    // Closing the port ends the thread; the pool waits for its exit.
-    void (runtime ?? Promise.resolve(undefined)).then((rt) => rt?.close(), () => undefined).finally(() => port.close());
+    // After the pieces already received; closing the port ends the thread, and the pool waits for its exit.
+    queue = queue
+      .then(() => (runtime ?? Promise.resolve(undefined)).then((rt) => rt?.close(), () => undefined))
+      .finally(() => port.close());
     return;
   }
-  void (async () => {
-    try {
-      const rt = await workerRuntime();
-      const result = await runStreamingBatch(rt, m.messages);
-      post({ type: 'result', id: m.id, result, counters: counterDelta(rt) });
-    } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      post({ type: 'error', id: m.id, name: e.name, message: e.message });
-    }
-  })();
+  queue = queue.then(() => runPiece(m.id, m.messages));
 });

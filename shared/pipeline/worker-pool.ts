@@ -1,16 +1,17 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger, LogProperties } from '../observability/log';
-import { bodySize, messagesInChunks, type StreamingMessage } from './streaming';
+import { messagesInChunks, type StreamingMessage } from './streaming';
 import { addRunResult, emptyRunResult, type StreamingRunResult } from './streaming-run';
 
 /**
- * Worker threads for the streaming path, so a batch uses every core: the main thread splits the
- * messages of a batch into one contiguous slice per worker; each worker runs the whole pipeline on
- * its slice (parse, normalize, format, deliver, dead-letter) with a runtime of its own, built from the
- * same settings, and answers with counts. The batch resolves only when every slice did; if any slice
- * failed (the dead-letter store was unreachable, a worker died), the batch rejects after the others
- * have settled, and the trigger retries all of it: duplicates, never a loss (event.id is stable).
+ * Worker threads for the streaming path, so a batch uses every core: the main thread cuts the
+ * messages of a batch into pieces and hands each to the next worker with room for it; each worker
+ * runs the whole pipeline on its pieces (parse, normalize, format, deliver, dead-letter) with a
+ * runtime of its own, built from the same settings, and answers with counts. The batch resolves only
+ * when every piece did; if any piece failed (the dead-letter store was unreachable, a worker died),
+ * the batch rejects once the pieces in flight have settled, and the trigger retries all of it:
+ * duplicates, never a loss (event.id is stable).
  *
  * Normalized events never cross threads: only message bodies go in (copied) and counts come out,
  * which is what makes this cheaper than doing the work on one thread.
@@ -36,13 +37,13 @@ export interface StreamingWorkerPoolOptions {
   runtime: WorkerRuntimeData;
   /** Receives the workers' log lines. */
   logger: Logger;
-  /** Receives each slice's counter increments (the runtime's Counters). */
+  /** Receives each piece's counter increments (the runtime's Counters). */
   onCounters?: (delta: Record<string, number>) => void;
   /** The worker script (tests); default: streaming-worker.js beside this module. */
   script?: string;
 }
 
-/** A slice that could not be processed in a worker; the message is the worker's own error text. */
+/** A piece of a batch that could not be processed in a worker; the message is the worker's own error text. */
 export class StreamingWorkerError extends Error {
   constructor(message: string, readonly causeName?: string) {
     super(message);
@@ -63,12 +64,12 @@ class PoolWorker {
 
   constructor(script: string, data: WorkerRuntimeData, private readonly opts: StreamingWorkerPoolOptions, private readonly onExit: (w: PoolWorker) => void) {
     this.worker = new Worker(script, { workerData: data });
-    // Referenced only while slices are in flight: an idle pool must not keep the CLI alive, and a
+    // Referenced only while pieces are in flight: an idle pool must not keep the CLI alive, and a
     // busy one must (a pending promise alone does not hold the event loop open).
     this.worker.unref();
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (err) => this.fail(`streaming worker failed: ${err.message}`));
-    this.worker.on('exit', (code) => this.fail(`streaming worker exited (code ${code}) with ${this.pending.size} slice(s) in flight`));
+    this.worker.on('exit', (code) => this.fail(`streaming worker exited (code ${code}) with ${this.pending.size} piece(s) in flight`));
   }
 
   run(id: number, messages: readonly StreamingMessage[]): Promise<StreamingRunResult> {
@@ -121,30 +122,19 @@ class PoolWorker {
   }
 }
 
-/** Bodies handed to a worker in one message; see runSlice. */
-export const PIECE_BYTES = 1024 * 1024;
+/**
+ * Bodies handed to a worker in one message. Small enough that the workers of a pool finish a batch
+ * at about the same time (a worker that is done takes the next piece, so none waits for a slow one),
+ * and that a worker never holds much of a large trigger batch; large enough that the round trips
+ * are a small part of the time (a piece is ~25 ms of work).
+ */
+export const PIECE_BYTES = 256 * 1024;
 
-/** Splits messages into at most `parts` contiguous slices of about equal body size. */
-export function splitMessages(messages: readonly StreamingMessage[], parts: number): StreamingMessage[][] {
-  if (parts <= 1 || messages.length <= 1) return [messages.slice()];
-  const total = messages.reduce((n, m) => n + bodySize(m), 0);
-  const target = total / Math.min(parts, messages.length);
-  const slices: StreamingMessage[][] = [];
-  let current: StreamingMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const s = bodySize(m);
-    // Cut before a message when more than half of it would fall past the current slice's share.
-    if (current.length && slices.length < parts - 1 && bytes + s / 2 > target * (slices.length + 1)) {
-      slices.push(current);
-      current = [];
-    }
-    current.push(m);
-    bytes += s;
-  }
-  if (current.length) slices.push(current);
-  return slices;
-}
+/**
+ * Pieces given to each worker ahead of the one it is on: it starts the next as soon as one is done,
+ * without waiting for a round trip through the main thread. The worker runs them one at a time.
+ */
+const PIECES_AHEAD = 2;
 
 export class StreamingWorkerPool {
   private readonly workers: PoolWorker[] = [];
@@ -157,29 +147,33 @@ export class StreamingWorkerPool {
     this.script = opts.script ?? path.join(__dirname, 'streaming-worker.js');
   }
 
-  /** Runs one batch across the workers; see the module comment for what a rejection means. */
+  /**
+   * Runs one batch across the workers; see the module comment for what a rejection means. The batch
+   * is cut into pieces of about PIECE_BYTES, in order, and each worker takes the next piece whenever
+   * it has room for one. After a failure no further piece is handed out (the batch is retried whole).
+   */
   async run(messages: readonly StreamingMessage[]): Promise<StreamingRunResult> {
     if (this.closed) throw new StreamingWorkerError('the streaming worker pool is closed');
-    if (messages.length === 0) return emptyRunResult();
-    const slices = splitMessages(messages, this.opts.size);
-    this.fill();
-    const settled = await Promise.allSettled(slices.map((slice, i) => this.runSlice(this.workers[i], slice)));
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failure) throw failure.reason instanceof Error ? failure.reason : new StreamingWorkerError(String(failure.reason));
-    return settled.reduce((total, s) => addRunResult(total, (s as PromiseFulfilledResult<StreamingRunResult>).value), emptyRunResult());
-  }
-
-  /**
-   * A worker's slice, handed over in pieces of about PIECE_BYTES, one after the other: a worker then
-   * holds one piece's bodies and events at a time, not the whole slice of a large trigger batch.
-   */
-  private async runSlice(worker: PoolWorker, slice: readonly StreamingMessage[]): Promise<StreamingRunResult> {
     const total = emptyRunResult();
-    for (const piece of messagesInChunks(slice, PIECE_BYTES)) addRunResult(total, await worker.run(this.nextId++, piece));
+    if (messages.length === 0) return total;
+    this.fill();
+    const pieces = messagesInChunks(messages, PIECE_BYTES);
+    let failure: { error: unknown } | undefined;
+    const feed = async (worker: PoolWorker): Promise<void> => {
+      for (let next = pieces.next(); !next.done && !failure; next = pieces.next()) {
+        try {
+          addRunResult(total, await worker.run(this.nextId++, next.value));
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(this.workers.flatMap((worker) => Array.from({ length: PIECES_AHEAD }, () => feed(worker))));
+    if (failure) throw failure.error instanceof Error ? failure.error : new StreamingWorkerError(String(failure.error));
     return total;
   }
 
-  /** Lets every worker finish its slices, close its sinks and exit. */
+  /** Lets every worker finish its pieces, close its sinks and exit. */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.close()));

@@ -9,9 +9,9 @@ import { createRuntime } from '../../shared/app/runtime';
 import { ConfigError } from '../../shared/config/env';
 import type { DeadLetterEntry } from '../../shared/deadletter/types';
 import { MemoryLogger, silentLogger } from '../../shared/observability/log';
-import type { StreamingMessage } from '../../shared/pipeline/streaming';
+import { messagesInChunks, type StreamingMessage } from '../../shared/pipeline/streaming';
 import { runStreamingBatch } from '../../shared/pipeline/streaming-run';
-import { splitMessages, StreamingWorkerError, StreamingWorkerPool } from '../../shared/pipeline/worker-pool';
+import { PIECE_BYTES, StreamingWorkerError, StreamingWorkerPool } from '../../shared/pipeline/worker-pool';
 import type { OutboundEvent } from '../../shared/sinks/types';
 import { HttpCollector } from '../support/http-collector';
 
@@ -19,7 +19,7 @@ import { HttpCollector } from '../support/http-collector';
  * The streaming path across worker threads (STREAMING_WORKERS): each worker runs the whole pipeline
  * with its own sinks and dead-letter store; the batch result must be the same as in-process, every
  * event delivered exactly once, every bad record dead-lettered with its provenance, and any failure
- * of a slice must fail the whole batch (so the trigger retries it) rather than lose it.
+ * of a piece must fail the whole batch (so the trigger retries it) rather than lose it.
  */
 
 const record = (m: number, i: number) => ({
@@ -36,20 +36,61 @@ function messages(count: number, per: number): StreamingMessage[] {
   });
 }
 
-describe('splitMessages', () => {
-  test('contiguous slices, in order, each message once, about equal in size', () => {
-    const msgs = messages(40, 5);
-    const slices = splitMessages(msgs, 3);
-    assert.equal(slices.length, 3);
-    assert.deepEqual(slices.flat(), msgs);
-    const sizes = slices.map((s) => s.reduce((n, m) => n + (m.body as string).length, 0));
-    const total = sizes.reduce((a, b) => a + b, 0);
-    for (const s of sizes) assert.ok(Math.abs(s - total / 3) < total / 10, `slice sizes ${sizes.join(', ')}`);
+/**
+ * A stand-in worker script for the pool's own behaviour: it logs which thread got which messages,
+ * answers after `delayMs(threadId)` ms, and fails any piece holding message `failAt`.
+ */
+function pieceScript(dir: string, delay: string, failAt = -1): string {
+  const script = path.join(dir, `pieces-${failAt}.js`);
+  writeFileSync(script, `
+    const { parentPort, threadId } = require('node:worker_threads');
+    const delayMs = ${delay};
+    parentPort.on('message', (m) => {
+      if (m.type === 'close') return process.exit(0);
+      const idx = m.messages.map((x) => x.provenance.messageIndex);
+      const bytes = m.messages.reduce((n, x) => n + x.body.length, 0);
+      parentPort.postMessage({ type: 'log', level: 'info', message: 'piece', properties: { threadId, idx, bytes } });
+      setTimeout(() => {
+        if (idx.includes(${failAt})) return parentPort.postMessage({ type: 'error', id: m.id, name: 'Error', message: 'piece failed on purpose' });
+        parentPort.postMessage({ type: 'result', id: m.id, counters: {}, result: { messages: idx.length, records: 0, events: 0, bytes, parseErrors: 0, delivered: idx.length, deadLettered: 0, badRecords: [], counts: {} } });
+      }, delayMs(threadId));
+    });`);
+  return script;
+}
+
+describe('StreamingWorkerPool pieces', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'df-worker-pieces-'));
+  const pieces = (log: MemoryLogger) => log.entries.filter((e) => e.message === 'piece').map((e) => e.properties as unknown as { threadId: number; idx: number[]; bytes: number });
+
+  test('a batch goes out in pieces of at most PIECE_BYTES, each message once, in order; a free worker takes more', async () => {
+    const log = new MemoryLogger();
+    // One worker answers at once, the other after 40 ms: the fast one must not wait for the slow one.
+    const pool = new StreamingWorkerPool({ size: 2, runtime: { env: {}, mode: 'cli' }, logger: log, script: pieceScript(dir, '(t) => (t % 2 ? 40 : 0)') });
+    const msgs = messages(80, 100);
+    const r = await pool.run(msgs);
+    await pool.close();
+    assert.equal(r.delivered, 80);
+    const seen = pieces(log);
+    assert.ok(seen.length >= 8, `${seen.length} pieces`);
+    // Logs of two threads may arrive interleaved: sort the pieces by their first message.
+    seen.sort((x, y) => x.idx[0] - y.idx[0]);
+    assert.deepEqual(seen.flatMap((p) => p.idx), msgs.map((_, i) => i), 'consecutive runs of messages, each message once');
+    for (const p of seen) assert.ok(p.bytes <= PIECE_BYTES || p.idx.length === 1, `piece of ${p.bytes} bytes`);
+    const perThread = new Map<number, number>();
+    for (const p of seen) perThread.set(p.threadId, (perThread.get(p.threadId) ?? 0) + 1);
+    assert.equal(perThread.size, 2, 'both workers took part');
+    const [a, b] = [...perThread.values()];
+    assert.ok(Math.max(a, b) >= 2 * Math.min(a, b), `the fast worker took more pieces: ${a} and ${b}`);
   });
-  test('never more slices than messages; one part keeps everything', () => {
-    const msgs = messages(2, 1);
-    assert.equal(splitMessages(msgs, 8).length, 2);
-    assert.deepEqual(splitMessages(msgs, 1), [msgs]);
+
+  test('after a failed piece no further piece is handed out, and the batch rejects with its error', async () => {
+    const log = new MemoryLogger();
+    const pool = new StreamingWorkerPool({ size: 2, runtime: { env: {}, mode: 'cli' }, logger: log, script: pieceScript(dir, '() => 20', 0) });
+    const msgs = messages(80, 100);
+    await assert.rejects(pool.run(msgs), (err: unknown) => err instanceof StreamingWorkerError && /failed on purpose/.test(err.message));
+    const total = [...messagesInChunks(msgs, PIECE_BYTES)].length;
+    assert.ok(pieces(log).length < total, `${pieces(log).length} of ${total} pieces handed out`);
+    await pool.close();
   });
 });
 
@@ -191,7 +232,7 @@ describe('worker threads against a real HTTP collector', () => {
     writeFileSync(notADir, 'x');
     const rt = await createRuntime({ env: { DESTINATION: collector.url('/ingest').toString(), STREAMING_WORKERS: '2', DEADLETTER_DIR: path.join(notADir, 'sub') }, mode: 'cli', logger: silentLogger });
     await assert.rejects(rt.processStreaming(messages(8, 2)), (err: unknown) => err instanceof StreamingWorkerError && /dead-letter|ENOTDIR/i.test(err.message));
-    // The pool is still usable after a failed slice.
+    // The pool is still usable after a failed piece.
     const ok = await rt.processStreaming([messages(1, 3)[0]]);
     assert.equal(ok.delivered, 3);
     await rt.close();
@@ -201,7 +242,7 @@ describe('worker threads against a real HTTP collector', () => {
 test('a worker that dies fails the batch with a clear error, and the next batch gets a new worker', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'df-worker-script-'));
   const script = path.join(dir, 'dying.js');
-  // Dies on its first slice; its replacement (a new thread, so a new flag) answers.
+  // Dies on its first piece; its replacement (a new thread, so a new flag) answers.
   writeFileSync(script, `
     const { parentPort, workerData } = require('node:worker_threads');
     const fs = require('node:fs');
