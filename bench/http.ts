@@ -11,7 +11,7 @@
  *   one thread     message text -> readBody -> validate -> normalize -> encode json -> HttpSink
  *   delivery only  already-normalized OutboundEvents -> HttpSink
  *   floor          JSON.parse of the messages + JSON.stringify of every record + gzip level 1 of the
- *                  NDJSON, measured in the same process and run
+ *                  NDJSON in bodies of 500 lines (bench/corpus.ts deliveryFloor), same process and run
  *
  * Also measured, to justify two choices: node:http (what HttpClient uses) against axios posting the
  * same gzip bodies, and gzip level 1 against level 6.
@@ -36,7 +36,7 @@ import type { OutboundEvent } from '../shared/sinks/types';
 import { readBody } from '../shared/sources/body';
 import { HttpCollector } from '../test/support/http-collector';
 import { createRuntime } from '../shared/app/runtime';
-import { realisticCorpus, replayThroughRuntime, type Corpus } from './corpus';
+import { deliveryFloor, realisticCorpus, replayThroughRuntime, type Corpus } from './corpus';
 
 const MESSAGES = 500;
 const PER_MESSAGE = 50;
@@ -108,17 +108,6 @@ function normalizeAll(messages: readonly string[]): OutboundEvent[] {
   return out;
 }
 
-function floor(messages: readonly string[]): { ms: number; gzipMs: number; ndjsonBytes: number } {
-  const t0 = process.hrtime.bigint();
-  const lines: string[] = [];
-  for (const m of messages) for (const r of (JSON.parse(m) as { records: unknown[] }).records) lines.push(JSON.stringify(r));
-  const ndjson = Buffer.from(lines.join('\n') + '\n');
-  const t1 = process.hrtime.bigint();
-  zlib.gzipSync(ndjson, { level: 1 });
-  const t2 = process.hrtime.bigint();
-  return { ms: Number(t2 - t0) / 1e6, gzipMs: Number(t2 - t1) / 1e6, ndjsonBytes: ndjson.length };
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
@@ -140,7 +129,7 @@ async function main(): Promise<void> {
     e2eRuntime: [] as number[], e2eJson: [] as number[], deliveryJson: [] as number[], e2eRaw: [] as number[], deliveryRaw: [] as number[], floor: [] as number[],
   };
   let last: Stats = { lines: 0, requests: 0, rawBytes: 0 };
-  let fl = floor(messages);
+  let fl = deliveryFloor(messages);
   const jsonSink = new HttpSink(sinkOptions);
   const rt = await createRuntime({ env: { DESTINATION: url.toString(), HTTP_COMPRESSION: 'gzip', OUTPUT_FORMAT: 'json' }, mode: 'cli', logger: silentLogger });
   const peer: Corpus = { name: 'peer', bodies: messages, records: RECORDS, bytes: inputBytes };
@@ -158,7 +147,7 @@ async function main(): Promise<void> {
   let jsonStats = last;
   let items: OutboundEvent[] = [];
   for (let run = -1; run < RUNS; run++) { // run -1 warms up
-    fl = floor(messages);
+    fl = deliveryFloor(messages);
     if (run >= 0) scenarios.floor.push(fl.ms);
     items = [];
     await timed(run, scenarios.e2eRuntime, async () => ({ delivered: await replayThroughRuntime(rt, peer) }));
@@ -175,7 +164,7 @@ async function main(): Promise<void> {
   const realisticCorpusAll = realisticCorpus(RECORDS);
   const realisticFloor: number[] = [];
   for (let run = -1; run < RUNS; run++) {
-    const f = floor(realistic);
+    const f = deliveryFloor(realistic);
     if (run >= 0) realisticFloor.push(f.ms);
     await timed(run, realisticE2e, () => jsonSink.send(normalizeAll(realistic)));
     await timed(run, realisticRuntime, async () => ({ delivered: await replayThroughRuntime(rt, realisticCorpusAll) }));
