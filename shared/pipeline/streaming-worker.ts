@@ -2,14 +2,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createRuntime, type Runtime } from '../app/runtime';
 import type { Logger, LogProperties } from '../observability/log';
 import { runStreamingBatch } from './streaming-run';
-import type { FromWorker, ToWorker, WorkerRuntimeData } from './worker-pool';
+import { PIECE_BYTES, type FromWorker, type ToWorker, type WorkerRuntimeData } from './worker-pool';
 
 type ToWorkerRun = Extract<ToWorker, { type: 'run' }>;
 
 /**
  * A streaming worker thread (see worker-pool.ts): builds its own runtime from the settings it was
  * given (its own sinks, connections and dead-letter store) and runs each piece it receives through
- * runStreamingBatch, one at a time, in the order received (the pool sends the next pieces ahead). Log lines go to the main thread's logger.
+ * runStreamingBatch as it arrives: while one piece waits for its collector, the next is normalized
+ * (the sinks bound what is in flight). Log lines go to the main thread's logger.
  */
 
 const port = parentPort;
@@ -53,13 +54,16 @@ function counterDelta(rt: Runtime): Record<string, number> {
   return delta;
 }
 
-/** The pieces received and not yet done, run one after the other. */
-let queue: Promise<void> = Promise.resolve();
+/** The pieces received and not yet done (close waits for them). */
+const inFlight = new Set<Promise<void>>();
 
 async function runPiece(id: number, messages: ToWorkerRun['messages']): Promise<void> {
   try {
     const rt = await workerRuntime();
-    const result = await runStreamingBatch(rt, messages);
+    // A piece is one group here (see PIECE_BYTES): the overlap of normalizing and delivering comes
+    // from the pieces in flight. ~440 short records make about one full HTTP request; 64 KB groups
+    // sent four smaller ones and made the peer load ~13% slower over HTTP.
+    const result = await runStreamingBatch(rt, messages, PIECE_BYTES);
     post({ type: 'result', id, result, counters: counterDelta(rt) });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
@@ -70,10 +74,12 @@ async function runPiece(id: number, messages: ToWorkerRun['messages']): Promise<
 port.on('message', (m: ToWorker) => {
   if (m.type === 'close') {
     // After the pieces already received; closing the port ends the thread, and the pool waits for its exit.
-    queue = queue
+    void Promise.all(inFlight)
       .then(() => (runtime ?? Promise.resolve(undefined)).then((rt) => rt?.close(), () => undefined))
       .finally(() => port.close());
     return;
   }
-  queue = queue.then(() => runPiece(m.id, m.messages));
+  const piece = runPiece(m.id, m.messages);
+  inFlight.add(piece);
+  void piece.finally(() => inFlight.delete(piece));
 });

@@ -123,16 +123,17 @@ class PoolWorker {
 }
 
 /**
- * Bodies handed to a worker in one message. Small enough that the workers of a pool finish a batch
- * at about the same time (a worker that is done takes the next piece, so none waits for a slow one),
- * and that a worker never holds much of a large trigger batch; large enough that the round trips
- * are a small part of the time (a piece is ~25 ms of work).
+ * Bodies handed to a worker in one message, and the group a worker normalizes and delivers at once.
+ * Small enough that the workers of a pool finish a batch at about the same time (a worker with room
+ * takes the next piece, so none waits for a slow one) and that a worker never holds much of a large
+ * trigger batch; large enough that round trips are a small part of the time (a piece is ~25 ms of
+ * work) and that a piece of short records fills about one HTTP request.
  */
 export const PIECE_BYTES = 256 * 1024;
 
 /**
- * Pieces given to each worker ahead of the one it is on: it starts the next as soon as one is done,
- * without waiting for a round trip through the main thread. The worker runs them one at a time.
+ * Pieces each worker has at a time: it normalizes the next while the previous one waits for its
+ * collector, and never waits for a round trip through the main thread.
  */
 const PIECES_AHEAD = 2;
 
