@@ -161,7 +161,9 @@ export class StreamingWorkerPool {
     const pieces = messagesInChunks(messages, PIECE_BYTES);
     let failure: { error: unknown } | undefined;
     const feed = async (worker: PoolWorker): Promise<void> => {
-      for (let next = pieces.next(); !next.done && !failure; next = pieces.next()) {
+      while (!failure) {
+        const next = pieces.next();
+        if (next.done) return;
         try {
           addRunResult(total, await worker.run(this.nextId++, next.value));
         } catch (error) {
